@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Out-of-tree build of virtio_pci_dma.ko and its tests.
+#
+#   make                  build the module for KDIR (default: see below)
+#   make KDIR=...         build against another header tree
+#   make all-kernels      build for every installed target kernel
+#   make W=1 / make sparse / make checkpatch
+#   make run              boot a guest whose virtio devices use the module
+#   make check            every test, on every target kernel, in QEMU
+#   make deps             install what the above need from Debian's packages
+
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+BUILD ?= $(TOP)/build
+ARCH ?= $(shell uname -m)
+KERNELS := $(TOP)/scripts/kernels.sh --arch $(ARCH)
+
+# The machines' own kernel has no headers: fall back to the newest
+# installed Debian header tree that has a bootable image next to it.
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+		    $(addprefix /usr/src/linux-headers-,$(shell $(KERNELS) default)))
+KVER = $(shell $(KERNELS) kver $(KDIR))
+OUT = $(BUILD)/$(KVER)
+
+SOURCES := Kbuild $(shell cd $(TOP) && find drivers include -name '*.[ch]')
+CHECK_FILES := $(filter %.c %.h,$(SOURCES)) \
+	$(shell cd $(TOP) && find tools -name '*.[ch]')
+
+.PHONY: all module all-kernels sparse checkpatch deps ksrc selftests \
+	run check clean help
+
+all: module
+
+# Each kernel gets its own object tree: the sources are linked in file by
+# file, so two kernels never share an object file.
+module:
+	@test -d "$(KDIR)" || { echo "make: no kernel headers at KDIR='$(KDIR)'; run 'make deps'" >&2; exit 1; }
+	@mkdir -p $(OUT)/generated
+	@cd $(TOP) && cp -rsf $(TOP)/Kbuild $(TOP)/drivers $(TOP)/include $(OUT)/
+	@$(TOP)/scripts/compat-probe.sh $(KDIR) $(OUT)/generated/vpd_compat_probed.h
+	$(MAKE) -C $(KDIR) M=$(OUT) CONFIG_VIRTIO_PCI_DMA=m modules
+	@ln -sf $(OUT)/virtio_pci_dma.ko $(TOP)/virtio_pci_dma.ko
+
+all-kernels:
+	@set -e; for k in $$($(KERNELS) list); do \
+		$(MAKE) -f $(TOP)/Makefile module KDIR=/usr/src/linux-headers-$$k; \
+	done
+
+# sparse reports on stderr; a clean run prints no warning or error line.
+sparse:
+	@set -e; for k in $$($(KERNELS) list); do \
+		$(MAKE) -f $(TOP)/Makefile module C=2 KDIR=/usr/src/linux-headers-$$k \
+			2>&1 | tee $(BUILD)/sparse-$$k.log; \
+		! grep -E ': (warning|error):' $(BUILD)/sparse-$$k.log; \
+	done
+
+ksrc:
+	@$(TOP)/scripts/ksrc.sh $(BUILD)/ksrc >/dev/null
+
+checkpatch: ksrc
+	cd $(TOP) && perl $(BUILD)/ksrc/scripts/checkpatch.pl --no-tree --strict \
+		--terse -f $(CHECK_FILES)
+
+# Built in build/selftests-obj-ARCH, installed as the guests see them in
+# build/selftests-ARCH.
+selftests: ksrc
+	@rm -rf $(BUILD)/selftests-$(ARCH)
+	$(MAKE) -C $(TOP)/tools/testing/selftests/virtio_dma \
+		KSFT_DIR=$(BUILD)/ksrc/tools/testing/selftests \
+		OUTPUT=$(BUILD)/selftests-obj-$(ARCH) \
+		INSTALL_PATH=$(BUILD)/selftests-$(ARCH) install
+
+deps:
+	@$(TOP)/scripts/install-deps.sh --arch $(ARCH)
+
+run: deps all-kernels selftests
+	@$(TOP)/tools/testing/selftests/virtio_dma/vm/run.sh --arch $(ARCH) \
+		--build $(BUILD) --kernel $$($(KERNELS) default) run
+
+check: deps
+	@$(TOP)/scripts/check.sh --arch $(ARCH) --build $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(TOP)/virtio_pci_dma.ko

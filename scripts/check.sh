@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# What 'make check' runs: the host-side checks (a warning-free W=1 build
+# and sparse for every target kernel, checkpatch) and then every scenario
+# in QEMU guests of every target kernel. Each check is one result line;
+# the last line printed is the "N passed, N failed" summary.
+#
+#   check.sh [--arch A] [--build DIR] [SCENARIO...]
+
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+arch=$(uname -m)
+build=$top/build
+while [ $# -gt 0 ]; do
+	case $1 in
+	--arch) arch=$2; shift 2 ;;
+	--build) build=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
+
+vm=$top/tools/testing/selftests/virtio_dma/vm
+logs=$build/check-logs
+results=$build/check-results.txt
+mkdir -p "$logs"
+: >"$results"
+
+# record NAME COMMAND...: one result line, the output kept in a log.
+record() {
+	local name=$1 log=$logs/$1.log
+	shift
+	if "$@" >"$log" 2>&1; then
+		echo "ok host/$name" | tee -a "$results"
+	else
+		echo "not ok host/$name (see $log)" | tee -a "$results"
+		tail -n 20 "$log" | sed 's/^/# /'
+	fi
+}
+
+no_warnings() { # no_warnings LOG COMMAND...: the command passes, printing no warning
+	local log=$1
+	shift
+	"$@" >"$log" 2>&1 || { cat "$log"; return 1; }
+	! grep -E '(warning|error):' "$log"
+}
+
+mk() { make -s -C "$top" ARCH="$arch" BUILD="$build" "$@"; }
+
+kernels=$("$top/scripts/kernels.sh" --arch "$arch" list)
+for k in $kernels; do
+	record "build-W1-$k" no_warnings "$logs/w1-$k.out" \
+		mk module W=1 KDIR="/usr/src/linux-headers-$k"
+	record "sparse-$k" no_warnings "$logs/sparse-$k.out" \
+		mk module C=2 KDIR="/usr/src/linux-headers-$k"
+done
+record checkpatch mk checkpatch
+record selftests-build mk selftests
+
+if [ $# -eq 0 ]; then
+	# Every scenario but the demo that 'make run' boots.
+	set -- $(cd "$vm/scenarios" && ls ./*.scn | sed 's|^\./||; s|\.scn$||' | grep -vx run)
+fi
+"$vm/run.sh" --arch "$arch" --build "$build" --results "$results" "$@" |
+	grep -Ev '^[0-9]+ passed, ' || true
+
+"$vm/summary.sh" "$results"

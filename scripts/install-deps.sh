@@ -1,0 +1,76 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Installs, from Debian's packages only, what building and testing need:
+# both target kernel series with their headers, the 6.1 source (checkpatch,
+# kselftest), QEMU, busybox-static and the build tools. Does nothing when
+# all of it is there already.
+#
+#   install-deps.sh [--arch ARCH]
+
+set -eu
+
+arch=$(uname -m)
+[ "${1:-}" = "--arch" ] && arch=$2
+
+missing() { # prints the packages in $* that are not installed
+	for p in "$@"; do
+		dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null |
+			grep -q '^install ok installed' || echo "$p"
+	done
+}
+
+updated=
+apt_update() {
+	[ -n "$updated" ] && return
+	echo "install-deps: apt-get update" >&2
+	apt-get update -qq
+	updated=1
+}
+
+apt_install() {
+	[ $# -gt 0 ] || return 0
+	apt_update
+	echo "install-deps: installing $*" >&2
+	# INITRD=No: the guests boot our own initramfs, not Debian's.
+	DEBIAN_FRONTEND=noninteractive INITRD=No \
+		apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+if [ "$(id -u)" != 0 ]; then
+	sudo=$(command -v sudo || true)
+	[ -n "$sudo" ] || { echo "install-deps: must run as root" >&2; exit 1; }
+	exec $sudo "$0" "$@"
+fi
+
+tools="make gcc libc6-dev perl kmod cpio xz-utils zstd busybox-static
+	sparse linux-source-6.1 qemu-system-x86 qemu-utils procps coreutils
+	rsync"
+
+case $arch in
+x86_64 | x86 | amd64)
+	flavour=amd64
+	;;
+*)
+	echo "install-deps: architecture '$arch' is not supported yet" >&2
+	exit 2
+	;;
+esac
+
+# shellcheck disable=SC2086
+apt_install $(missing $tools linux-image-$flavour linux-headers-$flavour)
+
+# The 6.12 series has no meta-package in bookworm: take the newest
+# linux-image-6.12.*+deb12-<flavour>-unsigned unless one is installed.
+if [ -z "$(ls -d /usr/src/linux-headers-6.12.*+deb12-$flavour 2>/dev/null)" ] ||
+	[ -z "$(ls /boot/vmlinuz-6.12.*+deb12-$flavour 2>/dev/null)" ]; then
+	apt_update
+	kver=$(apt-cache search --names-only "^linux-image-6\.12\.[0-9]+\+deb12-$flavour-unsigned\$" |
+		sed -E "s/^linux-image-(\S+)-unsigned .*/\1/" | sort -V | tail -n 1)
+	if [ -z "$kver" ]; then
+		echo "install-deps: no linux-image-6.12.*+deb12-$flavour-unsigned in the archive" >&2
+		exit 1
+	fi
+	apt_install "linux-image-$kver-unsigned" "linux-headers-$kver"
+fi
+exit 0

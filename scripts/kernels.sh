@@ -1,0 +1,78 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Lists the Debian kernels this tree targets that are installed here: a
+# header tree under /usr/src plus a bootable image under /boot. Nothing is
+# hard-coded about versions: Debian bumps the ABI with security updates.
+#
+#   kernels.sh [--arch ARCH] list        every installed target, one kver a line
+#   kernels.sh [--arch ARCH] newest      the newest of each series (6.1, 6.12)
+#   kernels.sh [--arch ARCH] default     the newest of all
+#   kernels.sh kver KDIR                 the release a header tree builds for
+#   kernels.sh image KVER                the bootable image of KVER
+
+set -eu
+
+arch=$(uname -m)
+if [ "${1:-}" = "--arch" ]; then
+	arch=$2
+	shift 2
+fi
+
+case $arch in
+x86_64 | x86 | amd64)
+	flavour=amd64
+	images=/boot/vmlinuz-
+	;;
+ppc64le | powerpc | ppc64el)
+	flavour=powerpc64le
+	images=/boot/vmlinux-
+	;;
+*)
+	echo "kernels.sh: no Debian target flavour for architecture '$arch'" >&2
+	exit 2
+	;;
+esac
+
+# Only the generic flavour: the cloud and rt flavours lack the drivers the
+# guests need.
+installed() {
+	for d in /usr/src/linux-headers-*-"$flavour"; do
+		[ -d "$d" ] || continue
+		kver=${d#/usr/src/linux-headers-}
+		case $kver in
+		*cloud* | *-rt-*) continue ;;
+		esac
+		[ -e "$images$kver" ] && echo "$kver"
+	done | sort -V
+}
+
+# 6.1.0-56-amd64 and 6.12.117+deb12-amd64 both start with their series.
+series() {
+	echo "$1" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/'
+}
+
+case ${1:-list} in
+list)
+	installed
+	;;
+newest)
+	installed | while read -r k; do
+		echo "$(series "$k") $k"
+	done | awk '{ last[$1] = $2 } END { for (s in last) print last[s] }' | sort -V
+	;;
+default)
+	installed | tail -n 1
+	;;
+kver)
+	d=$(readlink -f "$2")
+	basename "$d" | sed 's/^linux-headers-//'
+	;;
+image)
+	echo "$images$2"
+	;;
+*)
+	echo "kernels.sh: unknown command '$1'" >&2
+	exit 2
+	;;
+esac

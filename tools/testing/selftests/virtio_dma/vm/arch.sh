@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# What differs between guest architectures, for vm/run.sh: the QEMU binary
+# and machine, the console, the busybox, how devices and IOMMUs are given.
+# Everything architecture-specific in the runner lives here.
+
+arch_select() {
+	case $1 in
+	x86_64 | x86 | amd64)
+		vm_arch=x86_64
+		;;
+	*)
+		echo "arch.sh: no guest support for '$1' yet" >&2
+		exit 2
+		;;
+	esac
+}
+
+arch_qemu() {
+	echo qemu-system-x86_64
+}
+
+arch_busybox() {
+	echo /bin/busybox
+}
+
+arch_image() {
+	"$top/scripts/kernels.sh" --arch "$vm_arch" image "$1"
+}
+
+arch_cmdline() {
+	echo console=ttyS0
+}
+
+# arch_machine_args ARRAY MEM SMP IOMMU: the machine, without devices.
+# Never KVM: guests run under TCG everywhere this project is tested.
+arch_machine_args() {
+	local -n a=$1
+	a+=(-accel tcg -M q35 -cpu max -m "$2" -smp "$3" -display none
+		-no-reboot -nodefaults -monitor none)
+	# The IOMMU must exist before the devices it translates for.
+	case $4 in
+	strict | lazy) a+=(-device intel-iommu,intremap=off) ;;
+	"") ;;
+	*) echo "arch.sh: unknown IOMMU '$4'" >&2; return 1 ;;
+	esac
+}
+
+arch_iommu_cmdline() {
+	case $1 in
+	strict) echo intel_iommu=on iommu.strict=1 ;;
+	lazy) echo intel_iommu=on iommu.strict=0 ;;
+	*) echo ;;
+	esac
+}
+
+# arch_device_args ARRAY WORKDIR COMMON_OPTS DEVICE...: each DEVICE is a
+# name from the catalogue below, optionally followed by ":opt=val,...";
+# COMMON_OPTS go to every virtio device.
+arch_device_args() {
+	local -n d=$1
+	local work=$2 common=$3 spec name opts n=0
+	shift 3
+	for spec in "$@"; do
+		name=${spec%%:*}
+		opts=
+		[ "$name" != "$spec" ] && opts=,${spec#*:}
+		[ -n "$common" ] && opts=,$common$opts
+		n=$((n + 1))
+		case $name in
+		blk)
+			truncate -s 64M "$work/blk$n.img"
+			d+=(-drive "if=none,id=blk$n,file=$work/blk$n.img,format=raw,cache=unsafe"
+				-device "virtio-blk-pci,drive=blk$n,serial=vpd-blk$n$opts")
+			;;
+		scsi)
+			truncate -s 64M "$work/scsi$n.img"
+			d+=(-device "virtio-scsi-pci,id=scsi$n$opts"
+				-drive "if=none,id=sd$n,file=$work/scsi$n.img,format=raw,cache=unsafe"
+				-device "scsi-hd,bus=scsi$n.0,drive=sd$n,serial=vpd-sd$n")
+			;;
+		net)
+			# The echo server is a cat that QEMU starts for each
+			# connection: nothing leaves QEMU's user-mode stack.
+			d+=(-netdev "user,id=net$n,restrict=on,guestfwd=tcp:10.0.2.100:7-cmd:cat"
+				-device "virtio-net-pci,netdev=net$n$opts")
+			;;
+		rng)
+			d+=(-object "rng-random,id=rng$n,filename=/dev/urandom"
+				-device "virtio-rng-pci,rng=rng$n$opts")
+			;;
+		console)
+			# A port whose host side echoes: QEMU writes to .out,
+			# a cat feeds it back through .in.
+			mkfifo "$work/con$n.in" "$work/con$n.out"
+			(cat "$work/con$n.out" >"$work/con$n.in" &)
+			d+=(-chardev "pipe,id=con$n,path=$work/con$n"
+				-device "virtio-serial-pci,id=ser$n$opts"
+				-device "virtserialport,bus=ser$n.0,chardev=con$n,name=vpd.echo")
+			;;
+		balloon)
+			d+=(-device "virtio-balloon-pci$opts")
+			;;
+		*)
+			echo "arch.sh: unknown device '$name'" >&2
+			return 1
+			;;
+		esac
+	done
+}
+
+# Ends what arch_device_args started on the host.
+arch_device_cleanup() {
+	local f
+	for f in "$1"/con*.out; do
+		[ -p "$f" ] || continue
+		# Wakes a cat still blocked in open() so that it exits.
+		timeout 1 sh -c ": >'$f'" 2>/dev/null || true
+	done
+	rm -f "$1"/*.img
+}

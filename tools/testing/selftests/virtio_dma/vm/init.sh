@@ -1,0 +1,54 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the test guests: runs the tests a scenario names and reports
+# them as KTAP on the serial console (never over a virtio device, so a
+# transport bug cannot hide a result), then dumps dmesg and powers off.
+
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mount -t debugfs debugfs /sys/kernel/debug
+
+for w in $(cat /proc/cmdline); do
+	case $w in
+	vpd.scenario=*) scenario=${w#vpd.scenario=} ;;
+	esac
+done
+
+cd /virtio_dma || exit 1
+set -a
+# shellcheck disable=SC1090
+. "./scenarios/$scenario.scn"
+set +a
+
+for m in $GUEST_MODULES; do
+	modprobe "$m" || echo "# vpd: modprobe $m failed"
+done
+
+n=0
+total=$(echo $TESTS | wc -w)
+echo "TAP version 13"
+echo "1..$total"
+for t in $TESTS; do
+	n=$((n + 1))
+	echo "# selftests: virtio_dma: $t"
+	# A test's own output is a comment for the runner.
+	(./$t 2>&1; echo "vpd-rc=$?") >/tmp/out
+	rc=$(sed -n 's/^vpd-rc=//p' /tmp/out)
+	grep -v '^vpd-rc=' /tmp/out | sed 's/^/# /'
+	case $rc in
+	0) echo "ok $n $t" ;;
+	4) echo "ok $n $t # SKIP" ;;
+	*) echo "not ok $n $t # exit=$rc" ;;
+	esac
+done
+
+echo "# vpd: dmesg follows"
+dmesg | sed 's/^/# dmesg: /'
+echo "# vpd: done"
+sync
+poweroff -f

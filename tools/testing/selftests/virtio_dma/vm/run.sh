@@ -1,0 +1,184 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boots QEMU guests that run the virtio_dma selftests against the module
+# built for each target kernel, one guest per (kernel, scenario).
+#
+#   run.sh [--arch A] [--build DIR] [--kernel KVER]... [--jobs N]
+#          [--results FILE] SCENARIO...
+#
+# Results come back as KTAP on the guest's serial console. A scenario
+# fails on a missing result, a timeout, or a bad line in the guest's dmesg.
+# Every console log stays under DIR/vm/<kernel>/.
+
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../../../.." && pwd)
+arch=$(uname -m)
+build=$top/build
+kernels=()
+jobs=$(nproc)
+results=
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--arch) arch=$2; shift 2 ;;
+	--build) build=$2; shift 2 ;;
+	--kernel) kernels+=("$2"); shift 2 ;;
+	--jobs) jobs=$2; shift 2 ;;
+	--results) results=$2; shift 2 ;;
+	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+scenarios=("$@")
+[ ${#scenarios[@]} -gt 0 ] || { echo "run.sh: no scenario given" >&2; exit 2; }
+[ ${#kernels[@]} -gt 0 ] || mapfile -t kernels < <("$top/scripts/kernels.sh" --arch "$arch" newest)
+[ ${#kernels[@]} -gt 0 ] || { echo "run.sh: no target kernel installed; run 'make deps'" >&2; exit 1; }
+
+# shellcheck source=arch.sh
+. "$here/arch.sh"
+arch_select "$arch"
+
+selftests=$build/selftests-$arch
+[ -d "$selftests" ] || { echo "run.sh: $selftests missing; run 'make selftests'" >&2; exit 1; }
+
+# What a guest must never print; any of these fails the scenario.
+bad_dmesg='BUG:|WARNING:|Oops|general protection|DMAR: DRHD: handling fault|DMAR: \[DMA|swiotlb buffer is full|refcount_t|list_add corruption|page allocation failure'
+
+# Kernel modules every guest carries; their dependencies come along.
+guest_modules="virtio virtio_ring virtio_pci_modern_dev virtio_pci virtio_blk
+	virtio_net virtio_scsi sd_mod virtio_console virtio_rng virtio_balloon"
+
+# make_initramfs KVER DIR: a busybox root with the kernel's own virtio
+# modules (decompressed: busybox insmod reads plain ELF), our module and
+# the selftests, packed as an uncompressed cpio (TCG decompresses slowly).
+make_initramfs() {
+	local kver=$1 dir=$2 root=$2/root m
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,dev,proc,sys,tmp,mnt,run} "$root/lib/modules/$kver/extra"
+	cp "$(arch_busybox)" "$root/bin/busybox"
+	cp "$here/init.sh" "$root/init"
+	cp -r "$selftests" "$root/virtio_dma"
+	cp -r "$here/scenarios" "$root/virtio_dma/scenarios"
+	cp "$build/$kver/virtio_pci_dma.ko" "$root/lib/modules/$kver/extra/"
+	for f in modules.order modules.builtin modules.builtin.modinfo; do
+		cp "/lib/modules/$kver/$f" "$root/lib/modules/$kver/"
+	done
+	for m in $guest_modules; do
+		modprobe -S "$kver" --show-depends "$m"
+	done | awk '$1 == "insmod" { print $2 }' | sort -u | while read -r m; do
+		local rel=${m#/lib/modules/"$kver"/}
+		mkdir -p "$root/lib/modules/$kver/$(dirname "$rel")"
+		case $m in
+		*.xz) xz -dc "$m" >"$root/lib/modules/$kver/${rel%.xz}" ;;
+		*.zst) zstd -qdc "$m" >"$root/lib/modules/$kver/${rel%.zst}" ;;
+		*.gz) gzip -dc "$m" >"$root/lib/modules/$kver/${rel%.gz}" ;;
+		*) cp "$m" "$root/lib/modules/$kver/$rel" ;;
+		esac
+	done
+	depmod -b "$root" "$kver"
+	(cd "$root" && find . | cpio -o -H newc --quiet) >"$dir/initramfs.cpio"
+}
+
+# scenario_var FILE VAR: the value a scenario file gives VAR, or "".
+scenario_var() {
+	(
+		# shellcheck disable=SC1090
+		. "$1"
+		eval "printf '%s' \"\${$2:-}\""
+	)
+}
+
+# run_one KVER SCENARIO: boots one guest and writes DIR/SCENARIO.result,
+# one "ok|not ok NAME" line per test.
+run_one() {
+	local kver=$1 name=$2 dir=$build/vm/$1
+	local scn=$here/scenarios/$name.scn work=$dir/$name.work
+	local log=$dir/$name.log res=$dir/$name.result
+	local timeout devices iommu append mem smp rc=0 start
+	timeout=$(scenario_var "$scn" TIMEOUT)
+	devices=$(scenario_var "$scn" DEVICES)
+	iommu=$(scenario_var "$scn" IOMMU)
+	append=$(scenario_var "$scn" APPEND)
+	mem=$(scenario_var "$scn" MEM)
+	smp=$(scenario_var "$scn" SMP)
+	rm -rf "$work" && mkdir -p "$work"
+	: >"$log"
+
+	local args=()
+	arch_machine_args args "${mem:-1024}" "${smp:-1}" "$iommu"
+	arch_device_args args "$work" "$(scenario_var "$scn" DEVICE_OPTS)" $devices
+	start=$(date +%s)
+	timeout --kill-after=10 "${timeout:-300}" \
+		"$(arch_qemu)" "${args[@]}" \
+		-kernel "$(arch_image "$kver")" -initrd "$dir/initramfs.cpio" \
+		-append "$(arch_cmdline) panic=-1 loglevel=5 vpd.scenario=$name $(arch_iommu_cmdline "$iommu") $append" \
+		-serial "file:$log" </dev/null >"$work/qemu.out" 2>&1 || rc=$?
+	arch_device_cleanup "$work"
+	parse_log "$kver/$name" "$log" "$rc" "$(($(date +%s) - start))" >"$res"
+}
+
+# parse_log NAME LOG RC SECONDS: turns a console log into result lines.
+parse_log() {
+	local name=$1 log=$2 rc=$3 secs=$4 plan seen
+	tr -d '\r' <"$log" >"$log.clean"
+	grep -E '^(not )?ok [0-9]+ ' "$log.clean" | sed -E "s|^(not ok\|ok) [0-9]+ (.*)|\1 $name/\2|" || true
+	plan=$(sed -n -E 's/^1\.\.([0-9]+)$/\1/p' "$log.clean" | head -n 1)
+	seen=$(grep -cE '^(not )?ok [0-9]+ ' "$log.clean" || true)
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		echo "not ok $name/timeout (killed after ${secs}s)"
+	elif ! grep -q '^# vpd: done' "$log.clean"; then
+		echo "not ok $name/completed (guest stopped early, qemu exit $rc)"
+	fi
+	if [ -z "$plan" ]; then
+		echo "not ok $name/plan (no KTAP plan on the console)"
+	elif [ "$seen" -lt "$plan" ]; then
+		echo "not ok $name/missing ($((plan - seen)) of $plan results missing)"
+	fi
+	if grep -Eq "$bad_dmesg" "$log.clean"; then
+		echo "not ok $name/dmesg: $(grep -Em1 "$bad_dmesg" "$log.clean" | cut -c1-160)"
+	else
+		echo "ok $name/dmesg clean"
+	fi
+	echo "# $name: ${secs}s"
+}
+
+for k in "${kernels[@]}"; do
+	[ -f "$build/$k/virtio_pci_dma.ko" ] || { echo "run.sh: module for $k not built; run 'make all-kernels'" >&2; exit 1; }
+	mkdir -p "$build/vm/$k"
+	make_initramfs "$k" "$build/vm/$k"
+done
+
+# Scenarios run side by side, one guest per core.
+pairs=()
+for s in "${scenarios[@]}"; do
+	[ -f "$here/scenarios/$s.scn" ] || { echo "run.sh: no scenario '$s'" >&2; exit 2; }
+	for k in "${kernels[@]}"; do
+		pairs+=("$k $s")
+	done
+done
+running=0
+for p in "${pairs[@]}"; do
+	# shellcheck disable=SC2086
+	run_one $p &
+	running=$((running + 1))
+	if [ "$running" -ge "$jobs" ]; then
+		wait -n || true
+		running=$((running - 1))
+	fi
+done
+wait
+
+all=$build/vm/results.txt
+: >"$all"
+for p in "${pairs[@]}"; do
+	read -r k s <<<"$p"
+	res=$build/vm/$k/$s.result
+	[ -s "$res" ] || echo "not ok $k/$s/runner (no result file)" >"$res"
+	cat "$res"
+	grep -E '^(not )?ok ' "$res" >>"$all" || true
+done
+[ -n "$results" ] && cat "$all" >>"$results"
+"$here/summary.sh" "$all"

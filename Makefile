@@ -65,6 +65,7 @@ checkpatch: ksrc
 # build/selftests-ARCH.
 selftests: ksrc
 	@rm -rf $(BUILD)/selftests-$(ARCH)
+	@mkdir -p $(BUILD)/selftests-obj-$(ARCH)
 	$(MAKE) -C $(TOP)/tools/testing/selftests/virtio_dma \
 		KSFT_DIR=$(BUILD)/ksrc/tools/testing/selftests \
 		OUTPUT=$(BUILD)/selftests-obj-$(ARCH) \

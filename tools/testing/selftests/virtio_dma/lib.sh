@@ -45,3 +45,84 @@ vpd_dmesg_errors() {
 	vpd_dmesg_new | grep -v -e 'taints kernel' -e 'module verification failed' |
 		grep -Ei 'virtio.pci.dma.*(error|fail|refus)'
 }
+
+# The virtio PCI devices of this machine, one PCI address a line.
+vpd_virtio_pci_devices() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = 0x1af4 ] && echo "${d##*/}"
+	done
+}
+
+# The driver a PCI device is bound to, or nothing.
+vpd_driver_of() {
+	[ -e "/sys/bus/pci/devices/$1/driver" ] &&
+		basename "$(readlink "/sys/bus/pci/devices/$1/driver")"
+}
+
+# vpd_bind BDF: takes the device from whatever driver has it (the in-tree
+# virtio_pci is built in on some kernels) and offers it to ours.
+vpd_bind() {
+	drv=$(vpd_driver_of "$1")
+	[ "$drv" = "$VPD_DRIVER" ] && return 0
+	[ -n "$drv" ] && echo "$1" >"/sys/bus/pci/drivers/$drv/unbind"
+	echo "$VPD_DRIVER" >"/sys/bus/pci/devices/$1/driver_override"
+	echo "$1" >/sys/bus/pci/drivers_probe 2>/dev/null
+	[ "$(vpd_driver_of "$1")" = "$VPD_DRIVER" ]
+}
+
+vpd_unbind() {
+	[ "$(vpd_driver_of "$1")" = "$VPD_DRIVER" ] || return 0
+	echo "$1" >"$VPD_DRIVER_DIR/unbind"
+}
+
+# Loads the module with the scenario's parameters unless it is loaded,
+# and binds every virtio device to it.
+vpd_setup() {
+	# shellcheck disable=SC2086
+	vpd_loaded || vpd_load ${VPD_MODPARAMS:-}
+	for bdf in $(vpd_virtio_pci_devices); do
+		vpd_bind "$bdf" || echo "could not bind $bdf"
+	done
+	return 0
+}
+
+# The PCI address of the device nearest above a sysfs path, e.g. of
+# /sys/block/vda/device (a virtio device, whose parent is the PCI one) or
+# of /sys/block/sda/device (a SCSI device, further down).
+vpd_bdf_of() {
+	p=$(readlink -f "$1")
+	while [ "$p" != / ] && [ -n "$p" ]; do
+		case ${p##*/} in
+		[0-9a-f][0-9a-f][0-9a-f][0-9a-f]:[0-9a-f][0-9a-f]:[0-9a-f][0-9a-f].[0-7])
+			echo "${p##*/}"
+			return 0
+			;;
+		esac
+		p=${p%/*}
+	done
+	return 1
+}
+
+vpd_mode() { cat "/sys/bus/pci/devices/$1/virtio_dma/mode"; }
+
+# vpd_stat BDF COUNTER: a debugfs counter of the device.
+vpd_stat() { cat "/sys/kernel/debug/virtio_dma/$1/$2"; }
+
+# The devices of a class bound through us: vpd_ours /sys/block/vd*
+vpd_ours() {
+	for p in "$@"; do
+		[ -e "$p/device" ] || continue
+		[ "$(vpd_driver_of "$(vpd_bdf_of "$p/device")")" = "$VPD_DRIVER" ] &&
+			echo "$p"
+	done
+}
+
+# vpd_wait_idle BDF: waits (up to 10 s) until no mapping is outstanding.
+vpd_wait_idle() {
+	i=0
+	while [ "$(vpd_stat "$1" outstanding)" != 0 ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$(vpd_stat "$1" outstanding)" = 0 ]
+}

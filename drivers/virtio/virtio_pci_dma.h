@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * virtio_pci_dma: what the transport, the DMA modes and the sysfs/debugfs
+ * files share.
+ */
+#ifndef _VIRTIO_PCI_DMA_H
+#define _VIRTIO_PCI_DMA_H
+
+#include <linux/atomic.h>
+#include <linux/dma-map-ops.h>
+#include <linux/pci.h>
+#include <linux/virtio.h>
+#include <linux/virtio_pci_modern.h>
+
+enum vpd_mode {
+	VPD_MODE_DIRECT,
+	VPD_MODE_PLATFORM,
+};
+
+/* What the module counts of the DMA calls it sees, per device. */
+struct vpd_stats {
+	atomic64_t maps;
+	atomic64_t unmaps;
+	atomic64_t syncs;
+	atomic64_t allocs;
+	atomic64_t frees;
+	atomic64_t bytes_mapped;
+	atomic64_t outstanding;
+	atomic64_t outstanding_max;
+};
+
+/**
+ * struct vpd_dma - how one device's DMA is done, decided once at probe
+ * @mode: the ops the device got
+ * @access_platform: the device negotiated VIRTIO_F_ACCESS_PLATFORM
+ * @arch_wants: arch_virtio_wants_dma_ops() (or force_arch_dma) said yes
+ * @observed: the module sees every DMA call, so @stats are complete
+ * @stats: counters of the calls seen
+ * @saved: what selecting the ops changed on the PCI device, restored
+ *	at unbind
+ */
+struct vpd_dma {
+	enum vpd_mode mode;
+	bool access_platform;
+	bool arch_wants;
+	bool observed;
+	struct vpd_stats stats;
+	struct {
+		const struct dma_map_ops *ops;
+		u64 dma_mask;
+		u64 coherent_dma_mask;
+		bool dma_iommu;
+		bool dma_skip_sync;
+	} saved;
+};
+
+struct vpd_vq;
+struct vpd_vector;
+
+/**
+ * struct vpd_device - a virtio PCI device driven by this transport
+ * @vdev: the virtio device registered on the virtio bus
+ * @mdev: register access, through the kernel's vp_modern library
+ * @dma: the device's DMA mode and counters
+ * @vqs: the virtqueues of the last find_vqs, @nvqs of them
+ * @irq_mode: how the virtqueues interrupt
+ * @nvectors: MSI-X vectors allocated (0 with INTx)
+ * @vectors: what was requested on each MSI-X vector
+ * @intx_requested: the INTx line is requested
+ * @debugfs: the device's directory under virtio_dma/ in debugfs
+ */
+struct vpd_device {
+	struct virtio_device vdev;
+	struct virtio_pci_modern_device mdev;
+	struct vpd_dma dma;
+	struct vpd_vq *vqs;
+	unsigned int nvqs;
+	enum {
+		VPD_IRQ_NONE,
+		VPD_IRQ_MSIX_PER_VQ,
+		VPD_IRQ_MSIX_SHARED,
+		VPD_IRQ_INTX,
+	} irq_mode;
+	unsigned int nvectors;
+	struct vpd_vector *vectors;
+	bool intx_requested;
+	struct dentry *debugfs;
+};
+
+/* The DMA state of the device whose PCI driver data is a vpd_device. */
+static inline struct vpd_dma *vpd_dma_of(struct device *dev)
+{
+	struct vpd_device *vpd = dev_get_drvdata(dev);
+
+	return &vpd->dma;
+}
+
+/* virtio_pci_dma_mode.c: the one place that decides a device's DMA ops */
+int vpd_select_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev);
+void vpd_restore_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev);
+bool arch_virtio_wants_dma_ops(struct pci_dev *pdev);
+const char *vpd_mode_name(enum vpd_mode mode);
+
+/* virtio_pci_dma_direct.c */
+extern const struct dma_map_ops vpd_direct_ops;
+
+/* virtio_pci_dma_stats.c */
+void vpd_stats_map(struct vpd_stats *s, size_t size);
+void vpd_stats_unmap(struct vpd_stats *s);
+int vpd_sysfs_add(struct vpd_device *vpd);
+void vpd_sysfs_remove(struct vpd_device *vpd);
+void vpd_debugfs_add(struct vpd_device *vpd);
+void vpd_debugfs_remove(struct vpd_device *vpd);
+void vpd_debugfs_init(void);
+void vpd_debugfs_exit(void);
+
+#endif /* _VIRTIO_PCI_DMA_H */

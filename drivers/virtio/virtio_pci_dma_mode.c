@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The one place that decides how a device's DMA is done.
+ *
+ * A virtio device that negotiated VIRTIO_F_ACCESS_PLATFORM accesses memory
+ * the way the platform says (through an IOMMU, bounce buffers, encrypted
+ * memory): it gets the platform's DMA ops. A device that did not is told
+ * by the virtio spec to use guest-physical addresses: it gets our direct
+ * ops, unless the platform cannot let it (memory-encrypted guests must
+ * bounce through shared memory), which arch_virtio_wants_dma_ops() says.
+ * Either way the rings and buffers go through the DMA API.
+ */
+
+#include <linux/iommu.h>
+#include <linux/moduleparam.h>
+
+#include "virtio_pci_dma.h"
+#include "compat/vpd_compat.h"
+
+#ifdef VPD_HAVE_CC_PLATFORM
+#include <linux/cc_platform.h>
+#endif
+#ifdef CONFIG_PPC_SVM
+#include <asm/svm.h>
+#endif
+#ifdef CONFIG_S390
+#include <asm/uv.h>
+#endif
+
+enum vpd_mode_param {
+	VPD_PARAM_AUTO,
+	VPD_PARAM_DIRECT,
+	VPD_PARAM_PLATFORM,
+};
+
+static const char * const vpd_mode_param_names[] = {
+	[VPD_PARAM_AUTO] = "auto",
+	[VPD_PARAM_DIRECT] = "direct",
+	[VPD_PARAM_PLATFORM] = "platform",
+};
+
+static enum vpd_mode_param dma_mode_param = VPD_PARAM_AUTO;
+
+static int dma_mode_set(const char *val, const struct kernel_param *kp)
+{
+	int i = sysfs_match_string(vpd_mode_param_names, val);
+
+	if (i < 0) {
+		pr_err("dma_mode=%s: expected auto, direct or platform\n", val);
+		return -EINVAL;
+	}
+	dma_mode_param = i;
+	return 0;
+}
+
+static int dma_mode_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", vpd_mode_param_names[dma_mode_param]);
+}
+
+static const struct kernel_param_ops dma_mode_ops = {
+	.set = dma_mode_set,
+	.get = dma_mode_get,
+};
+
+module_param_cb(dma_mode, &dma_mode_ops, NULL, 0444);
+MODULE_PARM_DESC(dma_mode,
+		 "auto (default): platform ops with ACCESS_PLATFORM or when the architecture wants them, direct ops otherwise; direct; platform");
+
+static bool force_arch_dma;
+module_param(force_arch_dma, bool, 0444);
+MODULE_PARM_DESC(force_arch_dma,
+		 "Act as if arch_virtio_wants_dma_ops() were true (default 0)");
+
+const char *vpd_mode_name(enum vpd_mode mode)
+{
+	return mode == VPD_MODE_DIRECT ? "direct" : "platform";
+}
+
+/**
+ * arch_virtio_wants_dma_ops() - must the platform's DMA ops stay in charge?
+ * @pdev: the virtio PCI device
+ *
+ * True where the platform has to see every DMA mapping even for a device
+ * that uses guest-physical addresses: guests whose memory is encrypted
+ * (AMD SEV, Intel TDX), powerpc secure guests (ultravisor) and s390
+ * protected guests, where the host can only read memory the guest shared,
+ * and the platform's ops bounce through such memory.
+ *
+ * Return: true to keep the platform's ops for @pdev.
+ */
+bool arch_virtio_wants_dma_ops(struct pci_dev *pdev)
+{
+#if defined(CONFIG_X86) && defined(VPD_HAVE_CC_PLATFORM)
+	return cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT);
+#elif defined(CONFIG_PPC_SVM)
+	return is_secure_guest();
+#elif defined(CONFIG_S390)
+	return is_prot_virt_guest();
+#else
+	return false;
+#endif
+}
+
+/*
+ * Does an IOMMU translate the device's DMA? Then only a device that
+ * negotiated ACCESS_PLATFORM goes through it, and only the platform's
+ * ops hand out addresses it understands.
+ */
+static bool vpd_iommu_translates(struct pci_dev *pdev)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(&pdev->dev);
+
+	return domain && (domain->type & __IOMMU_DOMAIN_PAGING);
+}
+
+static int vpd_choose_mode(struct vpd_dma *dma, struct pci_dev *pdev)
+{
+	bool translates = vpd_iommu_translates(pdev);
+	enum vpd_mode mode;
+
+	switch (dma_mode_param) {
+	case VPD_PARAM_DIRECT:
+		mode = VPD_MODE_DIRECT;
+		break;
+	case VPD_PARAM_PLATFORM:
+		mode = VPD_MODE_PLATFORM;
+		break;
+	default:
+		mode = dma->access_platform || dma->arch_wants ?
+		       VPD_MODE_PLATFORM : VPD_MODE_DIRECT;
+		break;
+	}
+
+	/* Never hand a device addresses it cannot use. */
+	if (mode == VPD_MODE_PLATFORM && !dma->access_platform && translates) {
+		pci_err(pdev, "platform DMA ops needed but the device bypasses the IOMMU that translates for it: enable VIRTIO_F_ACCESS_PLATFORM on the device (QEMU: iommu_platform=on)\n");
+		return -EINVAL;
+	}
+	if (mode == VPD_MODE_DIRECT && dma->access_platform && translates) {
+		pci_err(pdev, "dma_mode=direct refused: the device translates its DMA through the IOMMU\n");
+		return -EINVAL;
+	}
+	if (mode == VPD_MODE_DIRECT && dma->arch_wants) {
+		pci_err(pdev, "dma_mode=direct refused: the platform needs its DMA ops (memory encryption)\n");
+		return -EINVAL;
+	}
+	return mode;
+}
+
+/**
+ * vpd_select_dma_ops() - choose, once, the DMA ops of a virtio PCI device
+ * @dma: the device's DMA state; @dma->access_platform must be set
+ * @pdev: the PCI device whose ops are chosen
+ *
+ * Installs our direct ops, or leaves the platform's in place, following
+ * the rule at the top of this file and the dma_mode parameter. What it
+ * changes is saved in @dma and put back by vpd_restore_dma_ops().
+ *
+ * Return: 0, or -EINVAL when no ops give the device usable addresses.
+ */
+int vpd_select_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev)
+{
+	struct device *dev = &pdev->dev;
+	int mode;
+
+	dma->arch_wants = force_arch_dma || arch_virtio_wants_dma_ops(pdev);
+	mode = vpd_choose_mode(dma, pdev);
+	if (mode < 0)
+		return mode;
+	dma->mode = mode;
+
+	dma->saved.ops = get_dma_ops(dev);
+	if (mode == VPD_MODE_DIRECT) {
+		dma->saved.dma_iommu = vpd_dev_take_dma_iommu(dev);
+		set_dma_ops(dev, &vpd_direct_ops);
+		/* Our ops count syncs, so the core must not skip them. */
+		dma->saved.dma_skip_sync = vpd_dev_set_skip_sync(dev, false);
+		dma->observed = true;
+	}
+
+	pci_info(pdev, "DMA: %s ops (ACCESS_PLATFORM %s, arch wants DMA ops: %s)\n",
+		 vpd_mode_name(dma->mode),
+		 dma->access_platform ? "negotiated" : "not negotiated",
+		 dma->arch_wants ? "yes" : "no");
+	return 0;
+}
+
+/**
+ * vpd_restore_dma_ops() - give a device back the DMA setup it came with
+ * @dma: the device's DMA state, as vpd_select_dma_ops() left it
+ * @pdev: the PCI device
+ */
+void vpd_restore_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev)
+{
+	struct device *dev = &pdev->dev;
+
+	if (dma->mode != VPD_MODE_DIRECT)
+		return;
+	set_dma_ops(dev, dma->saved.ops);
+	vpd_dev_restore_dma_iommu(dev, dma->saved.dma_iommu);
+	vpd_dev_set_skip_sync(dev, dma->saved.dma_skip_sync);
+}

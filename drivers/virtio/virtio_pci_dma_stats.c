@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What a device got and what it did: read-only sysfs attributes under the
+ * PCI device (virtio_dma/mode, access_platform, arch_wants) and debugfs
+ * counters under virtio_dma/<pci-address>/.
+ */
+
+#include <linux/debugfs.h>
+#include <linux/sysfs.h>
+
+#include "virtio_pci_dma.h"
+
+static struct dentry *vpd_debugfs_root;
+
+void vpd_stats_map(struct vpd_stats *s, size_t size)
+{
+	s64 now = atomic64_inc_return(&s->outstanding);
+	s64 max = atomic64_read(&s->outstanding_max);
+
+	atomic64_inc(&s->maps);
+	atomic64_add(size, &s->bytes_mapped);
+	/* A racing mapping may raise the mark first; then it is done. */
+	while (now > max) {
+		s64 seen = atomic64_cmpxchg(&s->outstanding_max, max, now);
+
+		if (seen == max)
+			break;
+		max = seen;
+	}
+}
+
+void vpd_stats_unmap(struct vpd_stats *s)
+{
+	atomic64_inc(&s->unmaps);
+	atomic64_dec(&s->outstanding);
+}
+
+static ssize_t mode_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n", vpd_mode_name(vpd_dma_of(dev)->mode));
+}
+static DEVICE_ATTR_RO(mode);
+
+static ssize_t access_platform_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", vpd_dma_of(dev)->access_platform);
+}
+static DEVICE_ATTR_RO(access_platform);
+
+static ssize_t arch_wants_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", vpd_dma_of(dev)->arch_wants);
+}
+static DEVICE_ATTR_RO(arch_wants);
+
+static struct attribute *vpd_attrs[] = {
+	&dev_attr_mode.attr,
+	&dev_attr_access_platform.attr,
+	&dev_attr_arch_wants.attr,
+	NULL,
+};
+
+static const struct attribute_group vpd_attr_group = {
+	.name = "virtio_dma",
+	.attrs = vpd_attrs,
+};
+
+int vpd_sysfs_add(struct vpd_device *vpd)
+{
+	return sysfs_create_group(&vpd->mdev.pci_dev->dev.kobj, &vpd_attr_group);
+}
+
+void vpd_sysfs_remove(struct vpd_device *vpd)
+{
+	sysfs_remove_group(&vpd->mdev.pci_dev->dev.kobj, &vpd_attr_group);
+}
+
+static int vpd_counter_get(void *data, u64 *val)
+{
+	*val = atomic64_read(data);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(vpd_counter_fops, vpd_counter_get, NULL, "%lld\n");
+
+static int vpd_mode_show(struct seq_file *m, void *unused)
+{
+	struct vpd_dma *dma = m->private;
+
+	seq_printf(m, "%s\n", vpd_mode_name(dma->mode));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vpd_mode);
+
+/*
+ * Counters exist only where the module sees every DMA call; in platform
+ * mode the platform's ops are called without us and "observed" reads 0.
+ */
+void vpd_debugfs_add(struct vpd_device *vpd)
+{
+	struct vpd_dma *dma = &vpd->dma;
+	struct vpd_stats *s = &dma->stats;
+	struct dentry *d;
+
+	d = debugfs_create_dir(pci_name(vpd->mdev.pci_dev), vpd_debugfs_root);
+	vpd->debugfs = d;
+	debugfs_create_file("mode", 0444, d, dma, &vpd_mode_fops);
+	debugfs_create_bool("observed", 0444, d, &dma->observed);
+	if (!dma->observed)
+		return;
+	debugfs_create_file_unsafe("maps", 0444, d, &s->maps, &vpd_counter_fops);
+	debugfs_create_file_unsafe("unmaps", 0444, d, &s->unmaps, &vpd_counter_fops);
+	debugfs_create_file_unsafe("syncs", 0444, d, &s->syncs, &vpd_counter_fops);
+	debugfs_create_file_unsafe("coherent_allocs", 0444, d, &s->allocs,
+				   &vpd_counter_fops);
+	debugfs_create_file_unsafe("coherent_frees", 0444, d, &s->frees,
+				   &vpd_counter_fops);
+	debugfs_create_file_unsafe("bytes_mapped", 0444, d, &s->bytes_mapped,
+				   &vpd_counter_fops);
+	debugfs_create_file_unsafe("outstanding", 0444, d, &s->outstanding,
+				   &vpd_counter_fops);
+	debugfs_create_file_unsafe("outstanding_max", 0444, d,
+				   &s->outstanding_max, &vpd_counter_fops);
+}
+
+void vpd_debugfs_remove(struct vpd_device *vpd)
+{
+	debugfs_remove(vpd->debugfs);
+	vpd->debugfs = NULL;
+}
+
+void vpd_debugfs_init(void)
+{
+	vpd_debugfs_root = debugfs_create_dir("virtio_dma", NULL);
+}
+
+void vpd_debugfs_exit(void)
+{
+	debugfs_remove(vpd_debugfs_root);
+}

@@ -1,0 +1,30 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Every virtio device binds to virtio-pci-dma and gets the DMA mode the
+# scenario expects (EXPECT_MODE, EXPECT_ACCESS_PLATFORM, EXPECT_ARCH_WANTS).
+
+. "$(dirname "$0")/lib.sh"
+
+vpd_dmesg_mark
+vpd_setup
+devices=$(vpd_virtio_pci_devices)
+[ -n "$devices" ] || vpd_skip "no virtio PCI device"
+for bdf in $devices; do
+	vpd_check "$bdf bound" test "$(vpd_driver_of "$bdf")" = "$VPD_DRIVER"
+	vpd_check "$bdf has a virtio device" test -n "$(ls -d "/sys/bus/pci/devices/$bdf"/virtio* 2>/dev/null)"
+	if [ -n "${EXPECT_MODE:-}" ]; then
+		vpd_check "$bdf mode $(vpd_mode "$bdf") = $EXPECT_MODE" test "$(vpd_mode "$bdf")" = "$EXPECT_MODE"
+	fi
+	if [ -n "${EXPECT_ACCESS_PLATFORM:-}" ]; then
+		ap=$(cat "/sys/bus/pci/devices/$bdf/virtio_dma/access_platform")
+		vpd_check "$bdf access_platform $ap = $EXPECT_ACCESS_PLATFORM" test "$ap" = "$EXPECT_ACCESS_PLATFORM"
+	fi
+	if [ -n "${EXPECT_ARCH_WANTS:-}" ]; then
+		aw=$(cat "/sys/bus/pci/devices/$bdf/virtio_dma/arch_wants")
+		vpd_check "$bdf arch_wants $aw = $EXPECT_ARCH_WANTS" test "$aw" = "$EXPECT_ARCH_WANTS"
+	fi
+done
+errors=$(vpd_dmesg_errors)
+vpd_check "no error in dmesg" test -z "$errors"
+exit $KSFT_PASS

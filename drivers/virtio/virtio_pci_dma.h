@@ -32,7 +32,8 @@ struct vpd_stats {
 /**
  * struct vpd_dma - how one device's DMA is done, decided once at probe
  * @mode: the ops the device got
- * @access_platform: the device negotiated VIRTIO_F_ACCESS_PLATFORM
+ * @access_platform: the device negotiated VIRTIO_F_ACCESS_PLATFORM (at
+ *	probe: offers it)
  * @arch_wants: arch_virtio_wants_dma_ops() (or force_arch_dma) said yes
  * @observed: the module sees every DMA call, so @stats are complete
  * @stats: counters of the calls seen
@@ -97,6 +98,8 @@ static inline struct vpd_dma *vpd_dma_of(struct device *dev)
 
 /* virtio_pci_dma_mode.c: the one place that decides a device's DMA ops */
 int vpd_select_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev);
+int vpd_dma_negotiated(struct vpd_dma *dma, struct pci_dev *pdev,
+		       bool access_platform);
 void vpd_restore_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev);
 bool arch_virtio_wants_dma_ops(struct pci_dev *pdev);
 const char *vpd_mode_name(enum vpd_mode mode);

@@ -196,7 +196,9 @@ static u64 vpd_get_features(struct virtio_device *vdev)
 static int vpd_finalize_features(struct virtio_device *vdev)
 {
 	struct vpd_device *vpd = to_vpd(vdev);
+	bool access_platform;
 	u64 features;
+	int err;
 
 	vring_transport_features(vdev);
 	vdev->features &= ~(VPD_TRANSPORT_RANGE & ~VPD_TRANSPORT_FEATURES);
@@ -204,11 +206,22 @@ static int vpd_finalize_features(struct virtio_device *vdev)
 		dev_err(&vdev->dev, "device does not offer VIRTIO_F_VERSION_1\n");
 		return -EINVAL;
 	}
-	/* The device is told exactly what it negotiated. */
-	features = vdev->features;
-	if (!vpd->dma.access_platform)
-		features &= ~BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);
+
+	/* Negotiated: offered by the device and not declined by the driver. */
+	access_platform = __virtio_test_bit(vdev, VIRTIO_F_ACCESS_PLATFORM) &&
+			  (vp_modern_get_features(&vpd->mdev) &
+			   BIT_ULL(VIRTIO_F_ACCESS_PLATFORM));
+	err = vpd_dma_negotiated(&vpd->dma, vpd_pci(vpd), access_platform);
+	if (err)
+		return err;
+
+	/* The device is told exactly what it negotiated... */
+	features = vdev->features & ~BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);
+	if (access_platform)
+		features |= BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);
 	vp_modern_set_features(&vpd->mdev, features);
+	/* ...and the ring keeps using the DMA API (see vpd_get_features()). */
+	__virtio_set_bit(vdev, VIRTIO_F_ACCESS_PLATFORM);
 	return 0;
 }
 

@@ -114,38 +114,41 @@ static bool vpd_iommu_translates(struct pci_dev *pdev)
 	return domain && (domain->type & __IOMMU_DOMAIN_PAGING);
 }
 
-static int vpd_choose_mode(struct vpd_dma *dma, struct pci_dev *pdev)
+/*
+ * Never hand a device addresses it cannot use: is @mode right for a
+ * device that did (or did not) negotiate ACCESS_PLATFORM?
+ */
+static int vpd_mode_usable(struct pci_dev *pdev, enum vpd_mode mode,
+			   bool access_platform, bool arch_wants)
 {
 	bool translates = vpd_iommu_translates(pdev);
-	enum vpd_mode mode;
 
-	switch (dma_mode_param) {
-	case VPD_PARAM_DIRECT:
-		mode = VPD_MODE_DIRECT;
-		break;
-	case VPD_PARAM_PLATFORM:
-		mode = VPD_MODE_PLATFORM;
-		break;
-	default:
-		mode = dma->access_platform || dma->arch_wants ?
-		       VPD_MODE_PLATFORM : VPD_MODE_DIRECT;
-		break;
-	}
-
-	/* Never hand a device addresses it cannot use. */
-	if (mode == VPD_MODE_PLATFORM && !dma->access_platform && translates) {
+	if (mode == VPD_MODE_PLATFORM && !access_platform && translates) {
 		pci_err(pdev, "platform DMA ops needed but the device bypasses the IOMMU that translates for it: enable VIRTIO_F_ACCESS_PLATFORM on the device (QEMU: iommu_platform=on)\n");
 		return -EINVAL;
 	}
-	if (mode == VPD_MODE_DIRECT && dma->access_platform && translates) {
+	if (mode == VPD_MODE_DIRECT && access_platform && translates) {
 		pci_err(pdev, "dma_mode=direct refused: the device translates its DMA through the IOMMU\n");
 		return -EINVAL;
 	}
-	if (mode == VPD_MODE_DIRECT && dma->arch_wants) {
+	if (mode == VPD_MODE_DIRECT && arch_wants) {
 		pci_err(pdev, "dma_mode=direct refused: the platform needs its DMA ops (memory encryption)\n");
 		return -EINVAL;
 	}
-	return mode;
+	return 0;
+}
+
+static enum vpd_mode vpd_choose_mode(struct vpd_dma *dma)
+{
+	switch (dma_mode_param) {
+	case VPD_PARAM_DIRECT:
+		return VPD_MODE_DIRECT;
+	case VPD_PARAM_PLATFORM:
+		return VPD_MODE_PLATFORM;
+	default:
+		return dma->access_platform || dma->arch_wants ?
+		       VPD_MODE_PLATFORM : VPD_MODE_DIRECT;
+	}
 }
 
 /**
@@ -162,12 +165,14 @@ static int vpd_choose_mode(struct vpd_dma *dma, struct pci_dev *pdev)
 int vpd_select_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev)
 {
 	struct device *dev = &pdev->dev;
-	int mode;
+	enum vpd_mode mode;
+	int err;
 
 	dma->arch_wants = force_arch_dma || arch_virtio_wants_dma_ops(pdev);
-	mode = vpd_choose_mode(dma, pdev);
-	if (mode < 0)
-		return mode;
+	mode = vpd_choose_mode(dma);
+	err = vpd_mode_usable(pdev, mode, dma->access_platform, dma->arch_wants);
+	if (err)
+		return err;
 	dma->mode = mode;
 
 	dma->saved.ops = get_dma_ops(dev);
@@ -184,6 +189,30 @@ int vpd_select_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev)
 		 dma->access_platform ? "negotiated" : "not negotiated",
 		 dma->arch_wants ? "yes" : "no");
 	return 0;
+}
+
+/**
+ * vpd_dma_negotiated() - check the chosen ops against what was negotiated
+ * @dma: the device's DMA state
+ * @pdev: the PCI device
+ * @access_platform: ACCESS_PLATFORM was negotiated in the end
+ *
+ * The ops are chosen at probe from what the device offers, but a driver
+ * may decline ACCESS_PLATFORM (virtio_balloon does: it hands the device
+ * guest-physical page numbers). The ops stay; the device is refused if
+ * they no longer give it usable addresses.
+ *
+ * Return: 0, or -EINVAL when the chosen ops do not fit any more.
+ */
+int vpd_dma_negotiated(struct vpd_dma *dma, struct pci_dev *pdev,
+		       bool access_platform)
+{
+	if (access_platform == dma->access_platform)
+		return 0;
+	dma->access_platform = access_platform;
+	if (!access_platform)
+		pci_info(pdev, "the driver declined VIRTIO_F_ACCESS_PLATFORM\n");
+	return vpd_mode_usable(pdev, dma->mode, access_platform, dma->arch_wants);
 }
 
 /**

@@ -1,0 +1,25 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Invalid module parameters refuse the load with a clear message.
+
+. "$(dirname "$0")/lib.sh"
+
+modinfo $VPD_MODULE >/dev/null 2>&1 || vpd_skip "module $VPD_MODULE not installed"
+vpd_loaded && vpd_unload
+
+# refuse PARAM=VALUE MESSAGE
+refuse() {
+	vpd_dmesg_mark
+	vpd_check "$1 refused" sh -c "! modprobe $VPD_MODULE $1 2>/dev/null"
+	vpd_check "not loaded after $1" sh -c "! test -d /sys/module/$VPD_MODULE"
+	said=$(vpd_dmesg_new | grep -F "$2")
+	vpd_check "dmesg says: $said" test -n "$said"
+}
+
+refuse dma_mode=bogus "dma_mode=bogus: expected auto, direct or platform"
+refuse force_arch_dma=7 "\`7' invalid for parameter \`force_arch_dma'"
+vpd_load dma_mode=direct force_arch_dma=0
+vpd_check "valid parameters load" vpd_loaded
+vpd_check "dma_mode reads back" test "$(cat /sys/module/$VPD_MODULE/parameters/dma_mode)" = direct
+exit $KSFT_PASS

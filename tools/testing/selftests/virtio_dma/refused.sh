@@ -1,0 +1,34 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# A device whose only usable addresses the chosen ops cannot give is
+# refused at probe with one clear message, the module stays usable, and
+# the in-tree virtio_pci can still drive the device.
+
+. "$(dirname "$0")/lib.sh"
+
+vpd_dmesg_mark
+vpd_setup
+devices=$(vpd_virtio_pci_devices)
+[ -n "$devices" ] || vpd_skip "no virtio PCI device"
+for bdf in $devices; do
+	vpd_check "$bdf refused" test "$(vpd_driver_of "$bdf")" != "$VPD_DRIVER"
+	n=$(vpd_dmesg_new | grep -c "$bdf: .*${EXPECT_REFUSED_MSG}")
+	vpd_check "$bdf: the reason said once ($n)" test "$n" -eq 1
+	vpd_check "$bdf: no sysfs left" test ! -e "/sys/bus/pci/devices/$bdf/virtio_dma"
+done
+vpd_check "module unloads" vpd_unload
+
+# The refused device still works with the in-tree driver.
+modprobe virtio_pci 2>/dev/null
+bdf=$(echo "$devices" | head -n 1)
+echo >"/sys/bus/pci/devices/$bdf/driver_override"
+echo "$bdf" >/sys/bus/pci/drivers_probe
+vpd_check "$bdf taken by virtio_pci" test "$(vpd_driver_of "$bdf")" = virtio-pci
+i=0
+while [ ! -b /dev/vda ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+VPD_DEV=/dev/vda VPD_SIZE_MB=8 "$(dirname "$0")/vpd_blk" || vpd_fail "virtio_pci data check"
+exit $KSFT_PASS

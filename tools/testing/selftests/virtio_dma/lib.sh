@@ -59,15 +59,17 @@ vpd_driver_of() {
 		basename "$(readlink "/sys/bus/pci/devices/$1/driver")"
 }
 
-# vpd_bind BDF: takes the device from whatever driver has it (the in-tree
-# virtio_pci is built in on some kernels) and offers it to ours.
+# vpd_bind BDF [DRIVER]: takes the device from whatever driver has it
+# (the in-tree virtio_pci is built in on some kernels) and offers it to
+# ours, or to DRIVER.
 vpd_bind() {
+	to=${2:-$VPD_DRIVER}
 	drv=$(vpd_driver_of "$1")
-	[ "$drv" = "$VPD_DRIVER" ] && return 0
+	[ "$drv" = "$to" ] && return 0
 	[ -n "$drv" ] && echo "$1" >"/sys/bus/pci/drivers/$drv/unbind"
-	echo "$VPD_DRIVER" >"/sys/bus/pci/devices/$1/driver_override"
+	echo "$to" >"/sys/bus/pci/devices/$1/driver_override"
 	echo "$1" >/sys/bus/pci/drivers_probe 2>/dev/null
-	[ "$(vpd_driver_of "$1")" = "$VPD_DRIVER" ]
+	[ "$(vpd_driver_of "$1")" = "$to" ]
 }
 
 vpd_unbind() {
@@ -125,4 +127,32 @@ vpd_wait_idle() {
 		i=$((i + 1))
 	done
 	[ "$(vpd_stat "$1" outstanding)" = 0 ]
+}
+
+# The block device name (vda, sda) of a disk on PCI device BDF.
+vpd_disk_of() {
+	for d in /sys/block/*; do
+		[ -e "$d/device" ] || continue
+		[ "$(vpd_bdf_of "$d/device")" = "$1" ] && echo "${d##*/}" && return 0
+	done
+	return 1
+}
+
+# vpd_wait_disk BDF: waits (up to 10 s) for the disk of BDF to appear.
+vpd_wait_disk() {
+	i=0
+	while ! vpd_disk_of "$1" >/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	vpd_disk_of "$1"
+}
+
+# vpd_data_check BDF MiB: a checksummed data check on the disk of BDF.
+vpd_data_check() {
+	disk=$(vpd_wait_disk "$1") || { echo "no disk on $1"; return 1; }
+	VPD_DEV=/dev/$disk VPD_SIZE_MB=$2 "$(dirname "$0")/vpd_blk" >"/tmp/vpd_blk.$1.out" 2>&1
+	rc=$?
+	grep -E 'wrote|not ok' "/tmp/vpd_blk.$1.out"
+	return $rc
 }

@@ -85,6 +85,21 @@ arch_device_args() {
 			d+=(-netdev "user,id=net$n,restrict=on,guestfwd=tcp:10.0.2.100:7-cmd:cat"
 				-device "virtio-net-pci,netdev=net$n$opts")
 			;;
+		netmq)
+			# Four queue pairs need a multiqueue tap. It lives with
+			# its echo server in a network namespace of this guest's
+			# own: nothing the test sends reaches any other network.
+			vm_netns=vpd-$BASHPID-$n
+			ip netns add "$vm_netns"
+			ip -n "$vm_netns" link set lo up
+			ip -n "$vm_netns" tuntap add dev vpdtap$n mode tap multi_queue
+			ip -n "$vm_netns" addr add 192.0.2.1/24 dev vpdtap$n
+			ip -n "$vm_netns" link set vpdtap$n up
+			ip netns exec "$vm_netns" busybox nc -ll -p 7 -e /bin/cat &
+			echo $! >"$work/echo.pid"
+			d+=(-netdev "tap,id=net$n,ifname=vpdtap$n,script=no,downscript=no,vhost=off,queues=4"
+				-device "virtio-net-pci,netdev=net$n,mq=on,vectors=10$opts")
+			;;
 		rng)
 			d+=(-object "rng-random,id=rng$n,filename=/dev/urandom"
 				-device "virtio-rng-pci,rng=rng$n$opts")
@@ -112,6 +127,14 @@ arch_device_args() {
 # Ends what arch_device_args started on the host.
 arch_device_cleanup() {
 	local f
+	if [ -f "$1/echo.pid" ]; then
+		kill "$(cat "$1/echo.pid")" 2>/dev/null
+		rm -f "$1/echo.pid"
+	fi
+	if [ -n "${vm_netns:-}" ]; then
+		ip netns del "$vm_netns"
+		vm_netns=
+	fi
 	for f in "$1"/con*.out; do
 		[ -p "$f" ] || continue
 		# Wakes a cat still blocked in open() so that it exits.

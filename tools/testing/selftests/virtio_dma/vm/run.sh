@@ -109,10 +109,13 @@ run_one() {
 
 	local args=()
 	arch_machine_args args "${mem:-1024}" "${smp:-1}" "$iommu"
+	# A device may need the guest to run in a network namespace.
+	local vm_netns= wrap=()
 	arch_device_args args "$work" "$(scenario_var "$scn" DEVICE_OPTS)" $devices
+	[ -n "$vm_netns" ] && wrap=(ip netns exec "$vm_netns")
 	start=$(date +%s)
 	timeout --kill-after=10 "${timeout:-300}" \
-		"$(arch_qemu)" "${args[@]}" \
+		"${wrap[@]}" "$(arch_qemu)" "${args[@]}" \
 		-kernel "$(arch_image "$kver")" -initrd "$dir/initramfs.cpio" \
 		-append "$(arch_cmdline) panic=-1 loglevel=5 vpd.scenario=$name $(arch_iommu_cmdline "$iommu") $append" \
 		-serial "file:$log" </dev/null >"$work/qemu.out" 2>&1 || rc=$?

@@ -1,0 +1,37 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# What the scenario set up, seen from the guest: transitional PCI IDs
+# (EXPECT_TRANSITIONAL=1), a packed ring (EXPECT_PACKED=1) and a vector
+# per virtqueue of a multiqueue virtio-net (EXPECT_NET_QUEUE_PAIRS=N).
+
+. "$(dirname "$0")/lib.sh"
+
+vpd_setup
+if [ "${EXPECT_TRANSITIONAL:-0}" = 1 ]; then
+	for bdf in $(vpd_virtio_pci_devices); do
+		id=$(cat "/sys/bus/pci/devices/$bdf/device")
+		vpd_check "$bdf id $id is transitional" test $((id)) -ge $((0x1000)) -a $((id)) -le $((0x103f))
+		vpd_check "$bdf bound" test "$(vpd_driver_of "$bdf")" = "$VPD_DRIVER"
+	done
+fi
+
+if [ "${EXPECT_PACKED:-0}" = 1 ]; then
+	packed=
+	for v in /sys/bus/virtio/devices/*; do
+		# features lists bits as 0/1 characters; bit 34 is RING_PACKED.
+		[ "$(cut -c35 "$v/features")" = 1 ] && packed="$packed ${v##*/}"
+	done
+	vpd_check "packed ring negotiated by:$packed" test -n "$packed"
+fi
+
+if [ -n "${EXPECT_NET_QUEUE_PAIRS:-}" ]; then
+	n=$EXPECT_NET_QUEUE_PAIRS
+	iface=$(vpd_ours /sys/class/net/* | head -n 1)
+	[ -n "$iface" ] || vpd_fail "no virtio-net interface on $VPD_DRIVER"
+	vdev=$(basename "$(readlink -f "$iface/device")")
+	rx=$(grep -c "$vdev-input\." /proc/interrupts)
+	tx=$(grep -c "$vdev-output\." /proc/interrupts)
+	vpd_check "$vdev: $rx receive and $tx transmit vectors, $n pairs" test "$rx" -eq "$n" -a "$tx" -eq "$n"
+fi
+exit $KSFT_PASS

@@ -76,7 +76,7 @@ deps:
 
 run: deps all-kernels selftests
 	@$(TOP)/tools/testing/selftests/virtio_dma/vm/run.sh --arch $(ARCH) \
-		--build $(BUILD) --kernel $$($(KERNELS) default) run
+		--build $(BUILD) --show run
 
 check: deps
 	@$(TOP)/scripts/check.sh --arch $(ARCH) --build $(BUILD)

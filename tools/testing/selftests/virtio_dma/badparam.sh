@@ -5,6 +5,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
+vpd_require_destructive
 modinfo $VPD_MODULE >/dev/null 2>&1 || vpd_skip "module $VPD_MODULE not installed"
 vpd_loaded && vpd_unload
 

@@ -26,14 +26,26 @@ vpd_check() {
 	fi
 }
 
+# Rebinding virtio devices and overwriting virtio disks is what these
+# tests do: on anything but a test machine that may take the root disk.
+# The QEMU guests of vm/run.sh set VPD_DESTRUCTIVE=1.
+vpd_require_destructive() {
+	[ "${VPD_DESTRUCTIVE:-0}" = 1 ] ||
+		vpd_skip "rebinds virtio devices and overwrites virtio disks: set VPD_DESTRUCTIVE=1 on a test machine"
+}
+
 vpd_loaded() { [ -d /sys/module/$VPD_MODULE ]; }
 
 vpd_load() {
+	vpd_require_destructive
 	modinfo $VPD_MODULE >/dev/null 2>&1 || vpd_skip "module $VPD_MODULE not installed"
 	modprobe $VPD_MODULE "$@"
 }
 
-vpd_unload() { modprobe -r $VPD_MODULE; }
+vpd_unload() {
+	vpd_require_destructive
+	modprobe -r $VPD_MODULE
+}
 
 # Lines of dmesg printed since the last vpd_dmesg_mark.
 vpd_dmesg_mark() { vpd_dmesg_from=$(dmesg | wc -l); }
@@ -80,6 +92,7 @@ vpd_unbind() {
 # Loads the module with the scenario's parameters unless it is loaded,
 # and binds every virtio device to it.
 vpd_setup() {
+	vpd_require_destructive
 	# shellcheck disable=SC2086
 	vpd_loaded || vpd_load ${VPD_MODPARAMS:-}
 	for bdf in $(vpd_virtio_pci_devices); do

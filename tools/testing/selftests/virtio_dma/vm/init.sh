@@ -20,6 +20,8 @@ for w in $(cat /proc/cmdline); do
 done
 
 cd /virtio_dma || exit 1
+# This guest is there to be broken: let the tests rebind and overwrite.
+export VPD_DESTRUCTIVE=1
 set -a
 # shellcheck disable=SC1090
 . "./scenarios/$scenario.scn"

@@ -5,7 +5,9 @@
 # built for each target kernel, one guest per (kernel, scenario).
 #
 #   run.sh [--arch A] [--build DIR] [--kernel KVER]... [--jobs N]
-#          [--results FILE] SCENARIO...
+#          [--results FILE] [--show] SCENARIO...
+#
+# --show prints what the tests printed, not only their results.
 #
 # Results come back as KTAP on the guest's serial console. A scenario
 # fails on a missing result, a timeout, or a bad line in the guest's dmesg.
@@ -20,6 +22,7 @@ build=$top/build
 kernels=()
 jobs=$(nproc)
 results=
+show=
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -28,6 +31,7 @@ while [ $# -gt 0 ]; do
 	--kernel) kernels+=("$2"); shift 2 ;;
 	--jobs) jobs=$2; shift 2 ;;
 	--results) results=$2; shift 2 ;;
+	--show) show=1; shift ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -180,6 +184,10 @@ for p in "${pairs[@]}"; do
 	read -r k s <<<"$p"
 	res=$build/vm/$k/$s.result
 	[ -s "$res" ] || echo "not ok $k/$s/runner (no result file)" >"$res"
+	if [ -n "$show" ]; then
+		echo "== $k: $s"
+		sed -n 's/^# \([^#]\)/\1/p' "$build/vm/$k/$s.log.clean" | grep -v '^dmesg: \|^vpd: \|^selftests: '
+	fi
 	cat "$res"
 	grep -E '^(not )?ok ' "$res" >>"$all" || true
 done

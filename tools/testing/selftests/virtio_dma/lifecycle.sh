@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Unbind and rebind every device three times (once with I/O in flight on
-# the disk), then rmmod and insmod, checking the disk's data and the
-# rng after each step.
+# the disk), then rmmod and insmod, then bind by new_id, checking the
+# disk's data and the rng after each step.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -57,6 +57,13 @@ for bdf in $devices; do
 	vpd_check "insmod: $bdf bound" test "$(vpd_driver_of "$bdf")" = "$VPD_DRIVER"
 done
 checks "after insmod"
+
+# new_id claims devices without driver_override.
+vpd_check "$blk unbound" vpd_unbind "$blk"
+echo >"/sys/bus/pci/devices/$blk/driver_override"
+echo "1af4 ffffffff" >"$VPD_DRIVER_DIR/new_id"
+vpd_check "new_id: $blk bound" test "$(vpd_driver_of "$blk")" = "$VPD_DRIVER"
+checks "after new_id"
 leaks=$(vpd_dmesg_new | grep 'still outstanding')
 vpd_check "no mapping outstanding at any unbind" test -z "$leaks"
 exit $KSFT_PASS

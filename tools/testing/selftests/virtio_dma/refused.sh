@@ -25,10 +25,5 @@ bdf=$(echo "$devices" | head -n 1)
 echo >"/sys/bus/pci/devices/$bdf/driver_override"
 echo "$bdf" >/sys/bus/pci/drivers_probe
 vpd_check "$bdf taken by virtio_pci" test "$(vpd_driver_of "$bdf")" = virtio-pci
-i=0
-while [ ! -b /dev/vda ] && [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-VPD_DEV=/dev/vda VPD_SIZE_MB=8 "$(dirname "$0")/vpd_blk" || vpd_fail "virtio_pci data check"
+vpd_check "virtio_pci keeps the data on $bdf" vpd_data_check "$bdf" 8
 exit $KSFT_PASS

@@ -15,6 +15,7 @@
 enum vpd_mode {
 	VPD_MODE_DIRECT,
 	VPD_MODE_PLATFORM,
+	VPD_MODE_POOL,
 };
 
 /* What the module counts of the DMA calls it sees, per device. */
@@ -29,6 +30,17 @@ struct vpd_stats {
 	atomic64_t outstanding_max;
 };
 
+/* What a bounce pool counts, per device. */
+struct vpd_pool_stats {
+	atomic64_t used_max;
+	atomic64_t bounce_to_device;
+	atomic64_t bounce_from_device;
+	atomic64_t exhausted;
+	atomic64_t platform_maps;
+};
+
+struct vpd_pool;
+
 /**
  * struct vpd_dma - how one device's DMA is done, decided once at probe
  * @mode: the ops the device got
@@ -37,6 +49,7 @@ struct vpd_stats {
  * @arch_wants: arch_virtio_wants_dma_ops() (or force_arch_dma) said yes
  * @observed: the module sees every DMA call, so @stats are complete
  * @stats: counters of the calls seen
+ * @pool: the bounce region, in pool mode
  * @saved: what selecting the ops changed on the PCI device, restored
  *	at unbind
  */
@@ -46,6 +59,7 @@ struct vpd_dma {
 	bool arch_wants;
 	bool observed;
 	struct vpd_stats stats;
+	struct vpd_pool *pool;
 	struct {
 		const struct dma_map_ops *ops;
 		u64 dma_mask;
@@ -106,6 +120,17 @@ const char *vpd_mode_name(enum vpd_mode mode);
 
 /* virtio_pci_dma_direct.c */
 extern const struct dma_map_ops vpd_direct_ops;
+
+/* virtio_pci_dma_pool.c */
+extern const struct dma_map_ops vpd_pool_ops;
+const char *vpd_pool_check_size(size_t size);
+size_t vpd_pool_max_size(void);
+int vpd_pool_create(struct vpd_dma *dma, struct pci_dev *pdev, size_t size);
+void vpd_pool_destroy(struct vpd_dma *dma, struct pci_dev *pdev);
+bool vpd_pool_platform(struct vpd_pool *pool);
+struct vpd_pool_stats *vpd_pool_stats(struct vpd_pool *pool);
+size_t vpd_pool_size(struct vpd_pool *pool);
+size_t vpd_pool_used(struct vpd_pool *pool);
 
 /* virtio_pci_dma_stats.c */
 void vpd_stats_map(struct vpd_stats *s, size_t size);

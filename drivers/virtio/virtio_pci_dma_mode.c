@@ -13,6 +13,7 @@
 
 #include <linux/iommu.h>
 #include <linux/moduleparam.h>
+#include <linux/sizes.h>
 
 #include "virtio_pci_dma.h"
 #include "compat/vpd_compat.h"
@@ -31,12 +32,14 @@ enum vpd_mode_param {
 	VPD_PARAM_AUTO,
 	VPD_PARAM_DIRECT,
 	VPD_PARAM_PLATFORM,
+	VPD_PARAM_POOL,
 };
 
 static const char * const vpd_mode_param_names[] = {
 	[VPD_PARAM_AUTO] = "auto",
 	[VPD_PARAM_DIRECT] = "direct",
 	[VPD_PARAM_PLATFORM] = "platform",
+	[VPD_PARAM_POOL] = "pool",
 };
 
 static enum vpd_mode_param dma_mode_param = VPD_PARAM_AUTO;
@@ -46,7 +49,7 @@ static int dma_mode_set(const char *val, const struct kernel_param *kp)
 	int i = sysfs_match_string(vpd_mode_param_names, val);
 
 	if (i < 0) {
-		pr_err("dma_mode=%s: expected auto, direct or platform\n", val);
+		pr_err("dma_mode=%s: expected auto, direct, platform or pool\n", val);
 		return -EINVAL;
 	}
 	dma_mode_param = i;
@@ -65,7 +68,43 @@ static const struct kernel_param_ops dma_mode_ops = {
 
 module_param_cb(dma_mode, &dma_mode_ops, NULL, 0444);
 MODULE_PARM_DESC(dma_mode,
-		 "auto (default): platform ops with ACCESS_PLATFORM or when the architecture wants them, direct ops otherwise; direct; platform");
+		 "auto (default): platform ops with ACCESS_PLATFORM or when the architecture wants them, direct ops otherwise; direct; platform; pool");
+
+static size_t pool_size = SZ_4M;
+
+static int pool_size_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long long size;
+	const char *why;
+	char *end;
+
+	size = memparse(val, &end);
+	if (end == val || (*end && *end != '\n')) {
+		pr_err("pool_size=%s: expected a size such as 256K or 4M\n", val);
+		return -EINVAL;
+	}
+	why = vpd_pool_check_size(size);
+	if (why) {
+		pr_err("pool_size=%s: %s (64K to %zuK, whole pages)\n", val, why,
+		       vpd_pool_max_size() >> 10);
+		return -EINVAL;
+	}
+	pool_size = size;
+	return 0;
+}
+
+static int pool_size_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%zu\n", pool_size);
+}
+
+static const struct kernel_param_ops pool_size_ops = {
+	.set = pool_size_set,
+	.get = pool_size_get,
+};
+
+module_param_cb(pool_size, &pool_size_ops, NULL, 0444);
+MODULE_PARM_DESC(pool_size, "Bounce region per device in pool mode (default 4M)");
 
 static bool force_arch_dma;
 module_param(force_arch_dma, bool, 0444);
@@ -74,7 +113,13 @@ MODULE_PARM_DESC(force_arch_dma,
 
 const char *vpd_mode_name(enum vpd_mode mode)
 {
-	return mode == VPD_MODE_DIRECT ? "direct" : "platform";
+	static const char * const names[] = {
+		[VPD_MODE_DIRECT] = "direct",
+		[VPD_MODE_PLATFORM] = "platform",
+		[VPD_MODE_POOL] = "pool",
+	};
+
+	return names[mode];
 }
 
 /**
@@ -116,14 +161,18 @@ static bool vpd_iommu_translates(struct pci_dev *pdev)
 
 /*
  * Never hand a device addresses it cannot use: is @mode right for a
- * device that did (or did not) negotiate ACCESS_PLATFORM?
+ * device that did (or did not) negotiate ACCESS_PLATFORM? A pool hands
+ * out platform addresses when the platform mapped it (@platform_pool).
  */
 static int vpd_mode_usable(struct pci_dev *pdev, enum vpd_mode mode,
-			   bool access_platform, bool arch_wants)
+			   bool access_platform, bool arch_wants,
+			   bool platform_pool)
 {
 	bool translates = vpd_iommu_translates(pdev);
+	bool platform_addresses = mode == VPD_MODE_PLATFORM ||
+				  (mode == VPD_MODE_POOL && platform_pool);
 
-	if (mode == VPD_MODE_PLATFORM && !access_platform && translates) {
+	if (platform_addresses && !access_platform && translates) {
 		pci_err(pdev, "platform DMA ops needed but the device bypasses the IOMMU that translates for it: enable VIRTIO_F_ACCESS_PLATFORM on the device (QEMU: iommu_platform=on)\n");
 		return -EINVAL;
 	}
@@ -145,6 +194,8 @@ static enum vpd_mode vpd_choose_mode(struct vpd_dma *dma)
 		return VPD_MODE_DIRECT;
 	case VPD_PARAM_PLATFORM:
 		return VPD_MODE_PLATFORM;
+	case VPD_PARAM_POOL:
+		return VPD_MODE_POOL;
 	default:
 		return dma->access_platform || dma->arch_wants ?
 		       VPD_MODE_PLATFORM : VPD_MODE_DIRECT;
@@ -170,16 +221,26 @@ int vpd_select_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev)
 
 	dma->arch_wants = force_arch_dma || arch_virtio_wants_dma_ops(pdev);
 	mode = vpd_choose_mode(dma);
-	err = vpd_mode_usable(pdev, mode, dma->access_platform, dma->arch_wants);
+	/* A pool of the platform's: only with the feature, see vpd_pool_create(). */
+	err = vpd_mode_usable(pdev, mode, dma->access_platform, dma->arch_wants,
+			      dma->access_platform);
 	if (err)
 		return err;
 	dma->mode = mode;
 
+	if (mode == VPD_MODE_POOL) {
+		/* Made while the platform's ops are still in place. */
+		err = vpd_pool_create(dma, pdev, pool_size);
+		if (err)
+			return err;
+	}
+
 	dma->saved.ops = get_dma_ops(dev);
-	if (mode == VPD_MODE_DIRECT) {
+	if (mode != VPD_MODE_PLATFORM) {
 		dma->saved.dma_iommu = vpd_dev_take_dma_iommu(dev);
-		set_dma_ops(dev, &vpd_direct_ops);
-		/* Our ops count syncs, so the core must not skip them. */
+		set_dma_ops(dev, mode == VPD_MODE_POOL ? &vpd_pool_ops :
+							&vpd_direct_ops);
+		/* Our ops copy or count at syncs: the core must not skip them. */
 		dma->saved.dma_skip_sync = vpd_dev_set_skip_sync(dev, false);
 		dma->observed = true;
 	}
@@ -212,21 +273,25 @@ int vpd_dma_negotiated(struct vpd_dma *dma, struct pci_dev *pdev,
 	dma->access_platform = access_platform;
 	if (!access_platform)
 		pci_info(pdev, "the driver declined VIRTIO_F_ACCESS_PLATFORM\n");
-	return vpd_mode_usable(pdev, dma->mode, access_platform, dma->arch_wants);
+	return vpd_mode_usable(pdev, dma->mode, access_platform, dma->arch_wants,
+			       dma->pool && vpd_pool_platform(dma->pool));
 }
 
 /**
  * vpd_restore_dma_ops() - give a device back the DMA setup it came with
  * @dma: the device's DMA state, as vpd_select_dma_ops() left it
  * @pdev: the PCI device
+ *
+ * Also frees the pool, through the platform's ops once they are back.
  */
 void vpd_restore_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev)
 {
 	struct device *dev = &pdev->dev;
 
-	if (dma->mode != VPD_MODE_DIRECT)
-		return;
-	set_dma_ops(dev, dma->saved.ops);
-	vpd_dev_restore_dma_iommu(dev, dma->saved.dma_iommu);
-	vpd_dev_set_skip_sync(dev, dma->saved.dma_skip_sync);
+	if (dma->mode != VPD_MODE_PLATFORM) {
+		set_dma_ops(dev, dma->saved.ops);
+		vpd_dev_restore_dma_iommu(dev, dma->saved.dma_iommu);
+		vpd_dev_set_skip_sync(dev, dma->saved.dma_skip_sync);
+	}
+	vpd_pool_destroy(dma, pdev);
 }

@@ -94,6 +94,38 @@ static int vpd_mode_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vpd_mode);
 
+static int vpd_pool_used_get(void *data, u64 *val)
+{
+	*val = vpd_pool_used(data);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(vpd_pool_used_fops, vpd_pool_used_get, NULL, "%llu\n");
+
+static int vpd_pool_size_get(void *data, u64 *val)
+{
+	*val = vpd_pool_size(data);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(vpd_pool_size_fops, vpd_pool_size_get, NULL, "%llu\n");
+
+static void vpd_debugfs_add_pool(struct dentry *d, struct vpd_pool *pool)
+{
+	struct vpd_pool_stats *ps = vpd_pool_stats(pool);
+
+	debugfs_create_file_unsafe("pool_size", 0444, d, pool, &vpd_pool_size_fops);
+	debugfs_create_file_unsafe("pool_used", 0444, d, pool, &vpd_pool_used_fops);
+	debugfs_create_file_unsafe("pool_used_max", 0444, d, &ps->used_max,
+				   &vpd_counter_fops);
+	debugfs_create_file_unsafe("bounce_to_device", 0444, d,
+				   &ps->bounce_to_device, &vpd_counter_fops);
+	debugfs_create_file_unsafe("bounce_from_device", 0444, d,
+				   &ps->bounce_from_device, &vpd_counter_fops);
+	debugfs_create_file_unsafe("pool_exhausted", 0444, d, &ps->exhausted,
+				   &vpd_counter_fops);
+	debugfs_create_file_unsafe("platform_maps", 0444, d, &ps->platform_maps,
+				   &vpd_counter_fops);
+}
+
 /*
  * Counters exist only where the module sees every DMA call; in platform
  * mode the platform's ops are called without us and "observed" reads 0.
@@ -123,6 +155,8 @@ void vpd_debugfs_add(struct vpd_device *vpd)
 				   &vpd_counter_fops);
 	debugfs_create_file_unsafe("outstanding_max", 0444, d,
 				   &s->outstanding_max, &vpd_counter_fops);
+	if (dma->pool)
+		vpd_debugfs_add_pool(d, dma->pool);
 }
 
 void vpd_debugfs_remove(struct vpd_device *vpd)

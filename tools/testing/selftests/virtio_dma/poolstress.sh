@@ -1,0 +1,33 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# A small pool under concurrent disk and network load: mappings fail when
+# the pool is full, the drivers retry, every byte checks out, and the
+# exhaustion is counted.
+
+. "$(dirname "$0")/lib.sh"
+
+vpd_setup
+disk=$(vpd_ours /sys/block/vd* | head -n 1)
+[ -n "$disk" ] || vpd_skip "no virtio-blk disk on $VPD_DRIVER"
+# A request must fit the pool whole (see the admin guide).
+echo "${VPD_MAX_SECTORS_KB:-64}" >"$disk/queue/max_sectors_kb"
+"$(dirname "$0")/net.sh" >/tmp/net.out 2>&1 &
+net=$!
+VPD_DEV=/dev/${disk##*/} "$(dirname "$0")/vpd_blk" >/tmp/blk.out 2>&1
+blk=$?
+wait $net
+net=$?
+grep -E 'wrote|sent|FAIL|not ok' /tmp/blk.out
+[ $net -eq 0 ] && grep sent /tmp/net.out || cat /tmp/net.out
+vpd_check "disk data intact under load" test $blk -eq 0
+vpd_check "network data intact under load" test $net -eq 0
+total=0
+for bdf in $(vpd_virtio_pci_devices); do
+	[ "$(vpd_driver_of "$bdf")" = "$VPD_DRIVER" ] || continue
+	n=$(vpd_stat "$bdf" pool_exhausted)
+	echo "$bdf: pool exhausted $n times, most used $(vpd_stat "$bdf" pool_used_max) of $(vpd_stat "$bdf" pool_size)"
+	total=$((total + n))
+done
+vpd_check "exhaustion counted ($total)" test $total -gt 0
+exit $KSFT_PASS

@@ -59,8 +59,14 @@ record checkpatch mk checkpatch
 record selftests-build mk selftests
 
 if [ $# -eq 0 ]; then
-	# Every scenario but the demo that 'make run' boots.
-	set -- $(cd "$vm/scenarios" && ls ./*.scn | sed 's|^\./||; s|\.scn$||' | grep -vx run)
+	# Every scenario but the demo that 'make run' boots, and the audit
+	# variant of those that ask for one.
+	for f in "$vm"/scenarios/*.scn; do
+		name=$(basename "$f" .scn)
+		[ "$name" = run ] && continue
+		set -- "$@" "$name"
+		grep -q '^AUDIT_VARIANT=1$' "$f" && set -- "$@" "$name+audit"
+	done
 fi
 "$vm/run.sh" --arch "$arch" --build "$build" --results "$results" "$@" |
 	grep -Ev '^[0-9]+ passed, ' || true

@@ -40,6 +40,28 @@ struct vpd_pool_stats {
 };
 
 struct vpd_pool;
+struct vpd_audit;
+
+/* What the audit tells apart (virtio_pci_dma_audit.c). */
+enum vpd_audit_kind {
+	VPD_AUDIT_UNMAP_NOT_MAPPED,
+	VPD_AUDIT_DOUBLE_UNMAP,
+	VPD_AUDIT_SIZE_MISMATCH,
+	VPD_AUDIT_DIR_MISMATCH,
+	VPD_AUDIT_SYNC_NOT_MAPPED,
+	VPD_AUDIT_SYNC_BEYOND,
+	VPD_AUDIT_SYNC_DIR,
+	VPD_AUDIT_BAD_MEMORY,
+	VPD_AUDIT_FREE_MISMATCH,
+	VPD_AUDIT_BEYOND_MASK,
+	VPD_AUDIT_SEG_SIZE,
+	VPD_AUDIT_SEG_BOUNDARY,
+	VPD_AUDIT_OVERLAP,
+	VPD_AUDIT_GUARD,
+	VPD_AUDIT_POISON,
+	VPD_AUDIT_LEAK,
+	VPD_AUDIT_KINDS
+};
 
 /**
  * struct vpd_dma - how one device's DMA is done, decided once at probe
@@ -50,6 +72,7 @@ struct vpd_pool;
  * @observed: the module sees every DMA call, so @stats are complete
  * @stats: counters of the calls seen
  * @pool: the bounce region, in pool mode
+ * @audit: the audit's records, with audit=1
  * @saved: what selecting the ops changed on the PCI device, restored
  *	at unbind
  */
@@ -60,8 +83,11 @@ struct vpd_dma {
 	bool observed;
 	struct vpd_stats stats;
 	struct vpd_pool *pool;
+	struct vpd_audit *audit;
 	struct {
 		const struct dma_map_ops *ops;
+		unsigned int max_seg_size;
+		unsigned long seg_boundary;
 		u64 dma_mask;
 		u64 coherent_dma_mask;
 		bool dma_iommu;
@@ -131,6 +157,16 @@ bool vpd_pool_platform(struct vpd_pool *pool);
 struct vpd_pool_stats *vpd_pool_stats(struct vpd_pool *pool);
 size_t vpd_pool_size(struct vpd_pool *pool);
 size_t vpd_pool_used(struct vpd_pool *pool);
+
+/* virtio_pci_dma_audit.c */
+bool vpd_audit_enabled(void);
+const struct dma_map_ops *vpd_audit_wrap(struct vpd_dma *dma,
+					 const struct dma_map_ops *inner);
+void vpd_audit_unwrap(struct vpd_dma *dma, struct device *dev);
+void vpd_audit_report(struct device *dev, enum vpd_audit_kind kind,
+		      dma_addr_t addr);
+struct seq_file;
+int vpd_audit_show(struct seq_file *m, struct vpd_dma *dma);
 
 /* virtio_pci_dma_stats.c */
 void vpd_stats_map(struct vpd_stats *s, size_t size);

@@ -202,6 +202,52 @@ static enum vpd_mode vpd_choose_mode(struct vpd_dma *dma)
 	}
 }
 
+/*
+ * The ops to install for the chosen mode, behind the audit if it is on,
+ * or NULL to leave the platform's. The platform's calls can be audited
+ * only where they go through an ops table the audit can call in turn.
+ */
+static const struct dma_map_ops *vpd_mode_ops(struct vpd_dma *dma,
+					      struct device *dev)
+{
+	const struct dma_map_ops *inner;
+
+	switch (dma->mode) {
+	case VPD_MODE_DIRECT:
+		inner = &vpd_direct_ops;
+		break;
+	case VPD_MODE_POOL:
+		inner = &vpd_pool_ops;
+		break;
+	default:
+		inner = dma->saved.ops;
+		if (!vpd_audit_enabled())
+			return NULL;
+		if (!inner || !inner->map_page || vpd_dev_uses_dma_iommu(dev)) {
+			dev_info(dev, "audit: the platform's DMA calls cannot be observed here\n");
+			return NULL;
+		}
+		break;
+	}
+	dma->observed = dma->mode != VPD_MODE_PLATFORM;
+	return vpd_audit_wrap(dma, inner);
+}
+
+/*
+ * A virtio device has no segment limits: a descriptor takes any length,
+ * anywhere. The PCI core's defaults (64 KiB, 4 GiB boundary) would split
+ * and audit what needs no splitting; a pool can take a sixteenth of it.
+ */
+static void vpd_set_segments(struct vpd_dma *dma, struct device *dev)
+{
+	if (!dev->dma_parms)
+		return;
+	dma->saved.max_seg_size = dma_get_max_seg_size(dev);
+	dma->saved.seg_boundary = dma_get_seg_boundary(dev);
+	dma_set_max_seg_size(dev, min_t(size_t, UINT_MAX, dma_max_mapping_size(dev)));
+	dma_set_seg_boundary(dev, ULONG_MAX);
+}
+
 /**
  * vpd_select_dma_ops() - choose, once, the DMA ops of a virtio PCI device
  * @dma: the device's DMA state; @dma->access_platform must be set
@@ -216,6 +262,7 @@ static enum vpd_mode vpd_choose_mode(struct vpd_dma *dma)
 int vpd_select_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev)
 {
 	struct device *dev = &pdev->dev;
+	const struct dma_map_ops *ops;
 	enum vpd_mode mode;
 	int err;
 
@@ -236,14 +283,14 @@ int vpd_select_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev)
 	}
 
 	dma->saved.ops = get_dma_ops(dev);
-	if (mode != VPD_MODE_PLATFORM) {
+	ops = vpd_mode_ops(dma, dev);
+	if (ops) {
 		dma->saved.dma_iommu = vpd_dev_take_dma_iommu(dev);
-		set_dma_ops(dev, mode == VPD_MODE_POOL ? &vpd_pool_ops :
-							&vpd_direct_ops);
+		set_dma_ops(dev, ops);
 		/* Our ops copy or count at syncs: the core must not skip them. */
 		dma->saved.dma_skip_sync = vpd_dev_set_skip_sync(dev, false);
-		dma->observed = true;
 	}
+	vpd_set_segments(dma, dev);
 
 	pci_info(pdev, "DMA: %s ops (ACCESS_PLATFORM %s, arch wants DMA ops: %s)\n",
 		 vpd_mode_name(dma->mode),
@@ -282,16 +329,22 @@ int vpd_dma_negotiated(struct vpd_dma *dma, struct pci_dev *pdev,
  * @dma: the device's DMA state, as vpd_select_dma_ops() left it
  * @pdev: the PCI device
  *
- * Also frees the pool, through the platform's ops once they are back.
+ * Also reports what the audit found leaked, and frees the pool through
+ * the platform's ops once they are back.
  */
 void vpd_restore_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev)
 {
 	struct device *dev = &pdev->dev;
 
-	if (dma->mode != VPD_MODE_PLATFORM) {
+	vpd_audit_unwrap(dma, dev);
+	if (get_dma_ops(dev) != dma->saved.ops) {
 		set_dma_ops(dev, dma->saved.ops);
 		vpd_dev_restore_dma_iommu(dev, dma->saved.dma_iommu);
 		vpd_dev_set_skip_sync(dev, dma->saved.dma_skip_sync);
+	}
+	if (dev->dma_parms) {
+		dma_set_max_seg_size(dev, dma->saved.max_seg_size);
+		dma_set_seg_boundary(dev, dma->saved.seg_boundary);
 	}
 	vpd_pool_destroy(dma, pdev);
 }

@@ -27,6 +27,15 @@
 #define VPD_POOL_GRANULE BIT(VPD_POOL_ORDER)
 #define VPD_POOL_MIN_SIZE SZ_64K
 
+/*
+ * With the audit on, each slot has a granule of guard bytes on either side
+ * (a device writing past its buffer changes them) and free memory holds
+ * poison (a device writing after its buffer was unmapped changes it).
+ */
+#define VPD_POOL_GUARD VPD_POOL_GRANULE
+#define VPD_POOL_GUARD_BYTE 0xfd
+#define VPD_POOL_POISON_BYTE 0x6b
+
 /**
  * struct vpd_pool_slot - what a granule of the region is used for
  * @orig: at a mapping's first granule, the CPU buffer it bounces
@@ -47,6 +56,7 @@ struct vpd_pool_slot {
  * @size: its size
  * @platform: allocated through the platform's ops (else guest-physical)
  * @decrypted: made shared with the host (encrypted guests)
+ * @guarded: slots have guard bytes and free memory is poisoned (audit)
  * @slots: one per granule
  * @stats: what debugfs shows
  */
@@ -57,6 +67,7 @@ struct vpd_pool {
 	size_t size;
 	bool platform;
 	bool decrypted;
+	bool guarded;
 	struct vpd_pool_slot *slots;
 	struct vpd_pool_stats stats;
 };
@@ -188,6 +199,9 @@ int vpd_pool_create(struct vpd_dma *dma, struct pci_dev *pdev, size_t size)
 				size, nid);
 	if (err)
 		goto err_region;
+	pool->guarded = vpd_audit_enabled();
+	if (pool->guarded)
+		memset(pool->vaddr, VPD_POOL_POISON_BYTE, size);
 	dma->pool = pool;
 	pci_info(pdev, "pool: %zu KiB at %pad, %s\n", size >> 10, &pool->base,
 		 pool->platform ? "mapped once through the platform" :
@@ -249,6 +263,21 @@ size_t vpd_pool_used(struct vpd_pool *pool)
 	return pool->size - gen_pool_avail(pool->gp);
 }
 
+/* Memory taken from the pool must still hold the poison it got when freed. */
+static void vpd_pool_check_poison(struct device *dev, struct vpd_pool *pool,
+				  void *vaddr, size_t size)
+{
+	if (pool->guarded && memchr_inv(vaddr, VPD_POOL_POISON_BYTE, size))
+		vpd_audit_report(dev, VPD_AUDIT_POISON,
+				 pool->base + (vaddr - pool->vaddr));
+}
+
+static void vpd_pool_poison(struct vpd_pool *pool, void *vaddr, size_t size)
+{
+	if (pool->guarded)
+		memset(vaddr, VPD_POOL_POISON_BYTE, size);
+}
+
 static void *vpd_pool_alloc(struct device *dev, size_t size,
 			    dma_addr_t *dma_handle, gfp_t gfp,
 			    unsigned long attrs)
@@ -256,12 +285,14 @@ static void *vpd_pool_alloc(struct device *dev, size_t size,
 	struct vpd_pool *pool = vpd_pool_of(dev);
 	void *vaddr;
 
-	vaddr = gen_pool_dma_zalloc_align(pool->gp, size, dma_handle,
-					  size >= PAGE_SIZE ? PAGE_SIZE : VPD_POOL_GRANULE);
+	vaddr = gen_pool_dma_alloc_align(pool->gp, size, dma_handle,
+					 size >= PAGE_SIZE ? PAGE_SIZE : VPD_POOL_GRANULE);
 	if (!vaddr) {
 		atomic64_inc(&pool->stats.exhausted);
 		return NULL;
 	}
+	vpd_pool_check_poison(dev, pool, vaddr, size);
+	memset(vaddr, 0, size);
 	vpd_pool_account(pool);
 	atomic64_inc(&vpd_dma_of(dev)->stats.allocs);
 	return vaddr;
@@ -270,7 +301,10 @@ static void *vpd_pool_alloc(struct device *dev, size_t size,
 static void vpd_pool_free(struct device *dev, size_t size, void *vaddr,
 			  dma_addr_t dma_handle, unsigned long attrs)
 {
-	gen_pool_free(vpd_pool_of(dev)->gp, (unsigned long)vaddr, size);
+	struct vpd_pool *pool = vpd_pool_of(dev);
+
+	vpd_pool_poison(pool, vaddr, size);
+	gen_pool_free(pool->gp, (unsigned long)vaddr, size);
 	atomic64_inc(&vpd_dma_of(dev)->stats.frees);
 }
 
@@ -323,6 +357,29 @@ static bool vpd_pool_may_take(struct vpd_pool *pool, size_t size,
 	       vpd_pool_used(pool) + size <= pool->size - pool->size / 4;
 }
 
+/* What a mapping of @size takes from the pool, guards included. */
+static size_t vpd_pool_slot_size(struct vpd_pool *pool, size_t size)
+{
+	return pool->guarded ? size + 2 * VPD_POOL_GUARD : size;
+}
+
+/* Checks the guards of the mapping at @addr, poisons it and frees it. */
+static void vpd_pool_release(struct device *dev, struct vpd_pool *pool,
+			     dma_addr_t addr, size_t size)
+{
+	void *vaddr = vpd_pool_vaddr(pool, addr);
+
+	if (pool->guarded) {
+		if (memchr_inv(vaddr - VPD_POOL_GUARD, VPD_POOL_GUARD_BYTE,
+			       VPD_POOL_GUARD) ||
+		    memchr_inv(vaddr + size, VPD_POOL_GUARD_BYTE, VPD_POOL_GUARD))
+			vpd_audit_report(dev, VPD_AUDIT_GUARD, addr);
+		vaddr -= VPD_POOL_GUARD;
+	}
+	vpd_pool_poison(pool, vaddr, vpd_pool_slot_size(pool, size));
+	gen_pool_free(pool->gp, (unsigned long)vaddr, vpd_pool_slot_size(pool, size));
+}
+
 static dma_addr_t vpd_pool_map_page(struct device *dev, struct page *page,
 				    unsigned long offset, size_t size,
 				    enum dma_data_direction dir,
@@ -337,11 +394,18 @@ static dma_addr_t vpd_pool_map_page(struct device *dev, struct page *page,
 	if (!size || size > U32_MAX)
 		return DMA_MAPPING_ERROR;
 	vaddr = vpd_pool_may_take(pool, size, dir) ?
-		gen_pool_alloc(pool->gp, size) : 0;
+		gen_pool_alloc(pool->gp, vpd_pool_slot_size(pool, size)) : 0;
 	if (!vaddr) {
 		/* The driver retries; the data stays where it is. */
 		atomic64_inc(&pool->stats.exhausted);
 		return DMA_MAPPING_ERROR;
+	}
+	vpd_pool_check_poison(dev, pool, (void *)vaddr,
+			      vpd_pool_slot_size(pool, size));
+	if (pool->guarded) {
+		memset((void *)vaddr, VPD_POOL_GUARD_BYTE, VPD_POOL_GUARD);
+		vaddr += VPD_POOL_GUARD;
+		memset((void *)vaddr + size, VPD_POOL_GUARD_BYTE, VPD_POOL_GUARD);
 	}
 	addr = gen_pool_virt_to_phys(pool->gp, vaddr);
 	first = (addr - pool->base) >> VPD_POOL_ORDER;
@@ -380,7 +444,7 @@ static void vpd_pool_unmap_page(struct device *dev, dma_addr_t addr,
 		vpd_bounce_from_device(pool, addr, head->orig, head->len);
 	size = head->len;
 	head->len = 0;
-	gen_pool_free(pool->gp, (unsigned long)vpd_pool_vaddr(pool, addr), size);
+	vpd_pool_release(dev, pool, addr, size);
 	vpd_stats_unmap(&vpd_dma_of(dev)->stats);
 }
 

@@ -126,6 +126,12 @@ static void vpd_debugfs_add_pool(struct dentry *d, struct vpd_pool *pool)
 				   &vpd_counter_fops);
 }
 
+static int vpd_audit_file_show(struct seq_file *m, void *unused)
+{
+	return vpd_audit_show(m, m->private);
+}
+DEFINE_SHOW_ATTRIBUTE(vpd_audit_file);
+
 /*
  * Counters exist only where the module sees every DMA call; in platform
  * mode the platform's ops are called without us and "observed" reads 0.
@@ -140,6 +146,7 @@ void vpd_debugfs_add(struct vpd_device *vpd)
 	vpd->debugfs = d;
 	debugfs_create_file("mode", 0444, d, dma, &vpd_mode_fops);
 	debugfs_create_bool("observed", 0444, d, &dma->observed);
+	debugfs_create_file("audit", 0444, d, dma, &vpd_audit_file_fops);
 	if (!dma->observed)
 		return;
 	debugfs_create_file_unsafe("maps", 0444, d, &s->maps, &vpd_counter_fops);

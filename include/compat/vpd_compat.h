@@ -85,6 +85,15 @@ static inline bool vpd_dev_take_dma_iommu(struct device *dev)
 #endif
 }
 
+static inline bool vpd_dev_uses_dma_iommu(struct device *dev)
+{
+#ifdef VPD_HAVE_DEV_DMA_IOMMU
+	return dev->dma_iommu;
+#else
+	return false;
+#endif
+}
+
 static inline void vpd_dev_restore_dma_iommu(struct device *dev, bool was)
 {
 #ifdef VPD_HAVE_DEV_DMA_IOMMU

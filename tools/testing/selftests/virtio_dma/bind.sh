@@ -12,13 +12,14 @@ devices=$(vpd_virtio_pci_devices)
 [ -n "$devices" ] || vpd_skip "no virtio PCI device"
 for bdf in $devices; do
 	vpd_check "$bdf bound" test "$(vpd_driver_of "$bdf")" = "$VPD_DRIVER"
-	vpd_check "$bdf has a virtio device" test -n "$(ls -d "/sys/bus/pci/devices/$bdf"/virtio* 2>/dev/null)"
+	vdev=$(vpd_vdev_of "$bdf")
+	vpd_check "$bdf has a virtio device" test -n "$vdev"
 	if [ -n "${EXPECT_MODE:-}" ]; then
 		vpd_check "$bdf mode $(vpd_mode "$bdf") = $EXPECT_MODE" test "$(vpd_mode "$bdf")" = "$EXPECT_MODE"
 	fi
 	# Negotiation is over only for a device whose driver bound.
 	if [ -n "${EXPECT_ACCESS_PLATFORM:-}" ] &&
-		[ -e "$(ls -d "/sys/bus/pci/devices/$bdf"/virtio*)/driver" ]; then
+		[ -e "$vdev/driver" ]; then
 		ap=$(cat "/sys/bus/pci/devices/$bdf/virtio_dma/access_platform")
 		vpd_check "$bdf access_platform $ap = $EXPECT_ACCESS_PLATFORM" test "$ap" = "$EXPECT_ACCESS_PLATFORM"
 	fi

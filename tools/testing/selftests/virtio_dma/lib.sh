@@ -118,6 +118,11 @@ vpd_bdf_of() {
 	return 1
 }
 
+# The virtio device on PCI device BDF (not its virtio_dma attributes).
+vpd_vdev_of() {
+	ls -d "/sys/bus/pci/devices/$1"/virtio[0-9]* 2>/dev/null | head -n 1
+}
+
 vpd_mode() { cat "/sys/bus/pci/devices/$1/virtio_dma/mode"; }
 
 # vpd_stat BDF COUNTER: a debugfs counter of the device.

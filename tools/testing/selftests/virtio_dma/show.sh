@@ -16,7 +16,7 @@ printf '%-13s %-9s %-15s %-9s %-3s %-4s %9s %11s %5s\n' \
 	device virtio driver mode AP arch maps bytes live
 for bdf in $(vpd_virtio_pci_devices); do
 	[ "$(vpd_driver_of "$bdf")" = "$VPD_DRIVER" ] || continue
-	vdev=$(ls -d "/sys/bus/pci/devices/$bdf"/virtio* | head -n 1)
+	vdev=$(vpd_vdev_of "$bdf")
 	drv=-
 	[ -e "$vdev/driver" ] && drv=$(basename "$(readlink "$vdev/driver")")
 	dma=/sys/bus/pci/devices/$bdf/virtio_dma

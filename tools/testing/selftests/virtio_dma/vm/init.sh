@@ -24,8 +24,15 @@ cd /virtio_dma || exit 1
 export VPD_DESTRUCTIVE=1
 set -a
 # shellcheck disable=SC1090
-. "./scenarios/$scenario.scn"
+. "./scenarios/${scenario%%+*}.scn"
 set +a
+# The audit variant: the same tests with audit=1, checked before unbind.
+case $scenario in
+*+audit)
+	export VPD_MODPARAMS="${VPD_MODPARAMS:-} audit=1"
+	TESTS=$(echo " $TESTS " | sed 's/ unbind.sh / audit.sh unbind.sh /')
+	;;
+esac
 
 for m in $GUEST_MODULES; do
 	modprobe "$m" || echo "# vpd: modprobe $m failed"

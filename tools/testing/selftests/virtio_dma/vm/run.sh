@@ -9,6 +9,9 @@
 #
 # --show prints what the tests printed, not only their results.
 #
+# SCENARIO+audit runs a scenario with audit=1 and the audit's own check
+# before the devices unbind.
+#
 # Results come back as KTAP on the guest's serial console. A scenario
 # fails on a missing result, a timeout, or a bad line in the guest's dmesg.
 # Every console log stays under DIR/vm/<kernel>/.
@@ -99,7 +102,7 @@ scenario_var() {
 # one "ok|not ok NAME" line per test.
 run_one() {
 	local kver=$1 name=$2 dir=$build/vm/$1
-	local scn=$here/scenarios/$name.scn work=$dir/$name.work
+	local scn=$here/scenarios/${name%%+*}.scn work=$dir/$name.work
 	local log=$dir/$name.log res=$dir/$name.result
 	local timeout devices iommu append mem smp rc=0 start
 	timeout=$(scenario_var "$scn" TIMEOUT)
@@ -161,7 +164,7 @@ done
 # Scenarios run side by side, one guest per core.
 pairs=()
 for s in "${scenarios[@]}"; do
-	[ -f "$here/scenarios/$s.scn" ] || { echo "run.sh: no scenario '$s'" >&2; exit 2; }
+	[ -f "$here/scenarios/${s%%+*}.scn" ] || { echo "run.sh: no scenario '$s'" >&2; exit 2; }
 	for k in "${kernels[@]}"; do
 		pairs+=("$k $s")
 	done

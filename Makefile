@@ -22,6 +22,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 KVER = $(shell $(KERNELS) kver $(KDIR))
 OUT = $(BUILD)/$(KVER)
 
+AUDIT_TEST := tools/testing/selftests/virtio_dma/vpd_audit_test
 SOURCES := Kbuild $(shell cd $(TOP) && find drivers include -name '*.[ch]')
 CHECK_FILES := $(filter %.c %.h,$(SOURCES)) \
 	$(shell cd $(TOP) && find tools -name '*.[ch]')
@@ -40,6 +41,9 @@ module:
 	@$(TOP)/scripts/compat-probe.sh $(KDIR) $(OUT)/generated/vpd_compat_probed.h
 	$(MAKE) -C $(KDIR) M=$(OUT) CONFIG_VIRTIO_PCI_DMA=m modules
 	@ln -sf $(OUT)/virtio_pci_dma.ko $(TOP)/virtio_pci_dma.ko
+	@mkdir -p $(OUT)/test-modules
+	@cp -rsf $(TOP)/$(AUDIT_TEST)/. $(OUT)/test-modules/
+	$(MAKE) -C $(KDIR) M=$(OUT)/test-modules modules
 
 all-kernels:
 	@set -e; for k in $$($(KERNELS) list); do \

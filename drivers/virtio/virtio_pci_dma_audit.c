@@ -146,7 +146,8 @@ static unsigned long vpd_audit_caller(const unsigned long *stack,
 		if (within_module(stack[i], THIS_MODULE))
 			continue;
 		sprint_symbol_no_offset(sym, stack[i]);
-		if (!strncmp(sym, "dma_", 4) || !strncmp(sym, "debug_dma", 9))
+		if (!strncmp(sym, "dma_", 4) || !strncmp(sym, "__dma_", 6) ||
+		    !strncmp(sym, "debug_dma", 9))
 			continue;
 		return stack[i];
 	}

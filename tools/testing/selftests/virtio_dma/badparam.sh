@@ -22,6 +22,7 @@ refuse dma_mode=bogus "dma_mode=bogus: expected auto, direct, platform or pool"
 refuse force_arch_dma=7 "\`7' invalid for parameter \`force_arch_dma'"
 refuse pool_size=0 "pool_size=0: smaller than 64 KiB"
 refuse pool_size=64M "pool_size=64M: larger than the page allocator gives in one piece"
+refuse audit=2 "\`2' invalid for parameter \`audit'"
 refuse pool_size=lots "pool_size=lots: expected a size such as 256K or 4M"
 vpd_load dma_mode=direct force_arch_dma=0
 vpd_check "valid parameters load" vpd_loaded

@@ -69,7 +69,8 @@ make_initramfs() {
 	cp "$here/init.sh" "$root/init"
 	cp -r "$selftests" "$root/virtio_dma"
 	cp -r "$here/scenarios" "$root/virtio_dma/scenarios"
-	cp "$build/$kver/virtio_pci_dma.ko" "$root/lib/modules/$kver/extra/"
+	cp "$build/$kver/virtio_pci_dma.ko" "$build/$kver/test-modules/vpd_audit_test.ko" \
+		"$root/lib/modules/$kver/extra/"
 	for f in modules.order modules.builtin modules.builtin.modinfo; do
 		cp "/lib/modules/$kver/$f" "$root/lib/modules/$kver/"
 	done

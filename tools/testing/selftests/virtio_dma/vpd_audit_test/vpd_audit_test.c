@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test-only module: commits DMA API violations on purpose against the DMA
+ * ops of one virtio PCI device, so that a test can check that the
+ * virtio_pci_dma audit reports each exactly once, with the right kind and
+ * this module as the caller. Never load it outside a test machine.
+ *
+ *   device=<pci address>   the device, bound to virtio-pci-dma, audit=1
+ *   pool=0: the violations any mode sees, and one leak (reported at
+ *           unbind); pool=1: a vmalloc buffer, guard bytes and poison,
+ *           which need a guest-physical pool
+ *
+ * The helpers are not inlined: init code is freed after loading, and the
+ * leak is reported, with the frame that made it, after that.
+ */
+
+#include <linux/dma-mapping.h>
+#include <linux/io.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+static char *device;
+module_param(device, charp, 0444);
+MODULE_PARM_DESC(device, "PCI address of the device to misuse");
+
+static bool pool;
+module_param(pool, bool, 0444);
+MODULE_PARM_DESC(pool, "Commit the pool-mode violations instead");
+
+static void *leaked;
+
+static void vpd_at_say(const char *what)
+{
+	pr_info("committing %s\n", what);
+}
+
+static noinline void vpd_at_unmapped(struct device *dev)
+{
+	vpd_at_say("unmap_not_mapped");
+	dma_unmap_single(dev, 0xdead0000, 64, DMA_TO_DEVICE);
+	vpd_at_say("sync_not_mapped");
+	dma_sync_single_for_cpu(dev, 0xbeef0000, 64, DMA_FROM_DEVICE);
+}
+
+static noinline void vpd_at_unmaps(struct device *dev, void *buf)
+{
+	dma_addr_t a;
+
+	vpd_at_say("double_unmap");
+	a = dma_map_single(dev, buf, 256, DMA_TO_DEVICE);
+	if (dma_mapping_error(dev, a))
+		return;
+	dma_unmap_single(dev, a, 256, DMA_TO_DEVICE);
+	dma_unmap_single(dev, a, 256, DMA_TO_DEVICE);
+
+	vpd_at_say("size_mismatch");
+	a = dma_map_single(dev, buf, 256, DMA_TO_DEVICE);
+	if (!dma_mapping_error(dev, a))
+		dma_unmap_single(dev, a, 128, DMA_TO_DEVICE);
+
+	vpd_at_say("dir_mismatch");
+	a = dma_map_single(dev, buf, 256, DMA_TO_DEVICE);
+	if (!dma_mapping_error(dev, a))
+		dma_unmap_single(dev, a, 256, DMA_FROM_DEVICE);
+}
+
+static noinline void vpd_at_syncs(struct device *dev, void *buf)
+{
+	dma_addr_t a;
+
+	vpd_at_say("sync_beyond");
+	a = dma_map_single(dev, buf, 256, DMA_FROM_DEVICE);
+	if (dma_mapping_error(dev, a))
+		return;
+	dma_sync_single_for_cpu(dev, a + 128, 256, DMA_FROM_DEVICE);
+	dma_unmap_single(dev, a, 256, DMA_FROM_DEVICE);
+
+	vpd_at_say("sync_dir");
+	a = dma_map_single(dev, buf, 256, DMA_TO_DEVICE);
+	if (dma_mapping_error(dev, a))
+		return;
+	dma_sync_single_for_cpu(dev, a, 256, DMA_TO_DEVICE);
+	dma_unmap_single(dev, a, 256, DMA_TO_DEVICE);
+}
+
+/* virt_to_page() of a non-linear address: the bug the audit catches. */
+static noinline void vpd_at_map_bad(struct device *dev, void *addr)
+{
+	dma_addr_t a = dma_map_page(dev, virt_to_page(addr), offset_in_page(addr),
+				    64, DMA_TO_DEVICE);
+
+	if (!dma_mapping_error(dev, a))
+		dma_unmap_page(dev, a, 64, DMA_TO_DEVICE);
+}
+
+static noinline void vpd_at_stack(struct device *dev)
+{
+	char on_stack[64];
+
+	vpd_at_say("bad_memory (stack)");
+	vpd_at_map_bad(dev, on_stack);
+}
+
+static noinline void vpd_at_free(struct device *dev, void *buf)
+{
+	vpd_at_say("free_mismatch");
+	dma_free_coherent(dev, 256, buf, 0xcafe0000);
+}
+
+static noinline void vpd_at_limits(struct device *dev, void *buf)
+{
+	u64 mask = dma_get_mask(dev);
+	unsigned int seg = dma_get_max_seg_size(dev);
+	unsigned long boundary = dma_get_seg_boundary(dev);
+	struct page *pages;
+	dma_addr_t a;
+
+	vpd_at_say("beyond_mask");
+	if (!dma_set_mask(dev, DMA_BIT_MASK(20))) {
+		a = dma_map_single(dev, buf, 256, DMA_TO_DEVICE);
+		if (!dma_mapping_error(dev, a))
+			dma_unmap_single(dev, a, 256, DMA_TO_DEVICE);
+		dma_set_mask(dev, mask);
+	}
+
+	vpd_at_say("seg_size");
+	dma_set_max_seg_size(dev, 4096);
+	a = dma_map_single(dev, buf, 8192, DMA_TO_DEVICE);
+	if (!dma_mapping_error(dev, a))
+		dma_unmap_single(dev, a, 8192, DMA_TO_DEVICE);
+	dma_set_max_seg_size(dev, seg);
+
+	vpd_at_say("seg_boundary");
+	pages = alloc_pages(GFP_KERNEL, 1);
+	if (!pages)
+		return;
+	dma_set_seg_boundary(dev, PAGE_SIZE - 1);
+	a = dma_map_page(dev, pages, PAGE_SIZE - 128, 256, DMA_TO_DEVICE);
+	if (!dma_mapping_error(dev, a))
+		dma_unmap_page(dev, a, 256, DMA_TO_DEVICE);
+	dma_set_seg_boundary(dev, boundary);
+	__free_pages(pages, 1);
+}
+
+static noinline void vpd_at_overlap(struct device *dev, void *buf)
+{
+	dma_addr_t a, b;
+
+	vpd_at_say("overlap");
+	a = dma_map_single(dev, buf, 256, DMA_FROM_DEVICE);
+	if (dma_mapping_error(dev, a))
+		return;
+	b = dma_map_single(dev, buf + 128, 256, DMA_FROM_DEVICE);
+	if (!dma_mapping_error(dev, b))
+		dma_unmap_single(dev, b, 256, DMA_FROM_DEVICE);
+	dma_unmap_single(dev, a, 256, DMA_FROM_DEVICE);
+}
+
+/* Stays mapped: the audit reports it when the device unbinds. */
+static noinline void vpd_at_leak(struct device *dev)
+{
+	vpd_at_say("leak");
+	leaked = kmalloc(512, GFP_KERNEL);
+	if (leaked)
+		dma_map_single(dev, leaked, 512, DMA_TO_DEVICE);
+}
+
+static noinline void vpd_at_any_mode(struct device *dev)
+{
+	void *buf = kzalloc(8192, GFP_KERNEL);
+
+	if (!buf)
+		return;
+	vpd_at_unmapped(dev);
+	vpd_at_unmaps(dev, buf);
+	vpd_at_syncs(dev, buf);
+	vpd_at_stack(dev);
+	vpd_at_free(dev, buf);
+	vpd_at_limits(dev, buf);
+	vpd_at_overlap(dev, buf);
+	vpd_at_leak(dev);
+	kfree(buf);
+}
+
+/*
+ * The pool is guest-physical here, so its slots can be written through
+ * the linear map, as a misbehaving device would.
+ */
+static noinline void vpd_at_pool(struct device *dev)
+{
+	void *buf = kzalloc(256, GFP_KERNEL);
+	void *vbuf = vmalloc(64);
+	dma_addr_t a;
+
+	if (!buf || !vbuf)
+		goto out;
+	vpd_at_say("bad_memory (vmalloc)");
+	vpd_at_map_bad(dev, vbuf);
+
+	vpd_at_say("guard");
+	a = dma_map_single(dev, buf, 256, DMA_FROM_DEVICE);
+	if (dma_mapping_error(dev, a))
+		goto out;
+	*(u8 *)phys_to_virt(a + 256) = 0;
+	dma_unmap_single(dev, a, 256, DMA_FROM_DEVICE);
+
+	vpd_at_say("poison");
+	a = dma_map_single(dev, buf, 256, DMA_TO_DEVICE);
+	if (dma_mapping_error(dev, a))
+		goto out;
+	dma_unmap_single(dev, a, 256, DMA_TO_DEVICE);
+	*(u8 *)phys_to_virt(a) = 0;
+	/* The first fit is the slot just freed. */
+	a = dma_map_single(dev, buf, 256, DMA_TO_DEVICE);
+	if (!dma_mapping_error(dev, a))
+		dma_unmap_single(dev, a, 256, DMA_TO_DEVICE);
+out:
+	vfree(vbuf);
+	kfree(buf);
+}
+
+static int __init vpd_at_init(void)
+{
+	unsigned int domain, bus, slot, fn;
+	struct pci_dev *pdev;
+
+	if (!device || sscanf(device, "%x:%x:%x.%x", &domain, &bus, &slot, &fn) != 4) {
+		pr_err("device=%s: expected a PCI address\n", device ?: "");
+		return -EINVAL;
+	}
+	pdev = pci_get_domain_bus_and_slot(domain, bus, PCI_DEVFN(slot, fn));
+	if (!pdev) {
+		pr_err("device=%s: no such PCI device\n", device);
+		return -ENODEV;
+	}
+	if (pool)
+		vpd_at_pool(&pdev->dev);
+	else
+		vpd_at_any_mode(&pdev->dev);
+	pci_dev_put(pdev);
+	return 0;
+}
+module_init(vpd_at_init);
+
+static void __exit vpd_at_exit(void)
+{
+}
+module_exit(vpd_at_exit);
+
+MODULE_DESCRIPTION("Commits DMA API violations for the virtio_pci_dma audit test");
+MODULE_LICENSE("GPL");

@@ -146,6 +146,14 @@ const char *vpd_mode_name(enum vpd_mode mode);
 
 /* virtio_pci_dma_direct.c */
 extern const struct dma_map_ops vpd_direct_ops;
+int vpd_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
+	       enum dma_data_direction dir, unsigned long attrs);
+void vpd_unmap_sg(struct device *dev, struct scatterlist *sgl, int nents,
+		  enum dma_data_direction dir, unsigned long attrs);
+void vpd_sync_sg_for_cpu(struct device *dev, struct scatterlist *sgl,
+			 int nents, enum dma_data_direction dir);
+void vpd_sync_sg_for_device(struct device *dev, struct scatterlist *sgl,
+			    int nents, enum dma_data_direction dir);
 
 /* virtio_pci_dma_pool.c */
 extern const struct dma_map_ops vpd_pool_ops;

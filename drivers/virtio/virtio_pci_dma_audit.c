@@ -19,7 +19,6 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/sched/task_stack.h>
-#include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/stacktrace.h>
@@ -469,60 +468,6 @@ static void vpd_audit_sync_for_device(struct device *dev, dma_addr_t addr,
 	vpd_audit_sync(dev, addr, size, dir, false);
 }
 
-static void vpd_audit_unmap_sg(struct device *dev, struct scatterlist *sgl,
-			       int nents, enum dma_data_direction dir,
-			       unsigned long attrs)
-{
-	struct scatterlist *sg;
-	int i;
-
-	for_each_sg(sgl, sg, nents, i)
-		vpd_audit_unmap_page(dev, sg_dma_address(sg), sg_dma_len(sg),
-				     dir, attrs);
-}
-
-/* Entry by entry, so that each is checked and tracked on its own. */
-static int vpd_audit_map_sg(struct device *dev, struct scatterlist *sgl,
-			    int nents, enum dma_data_direction dir,
-			    unsigned long attrs)
-{
-	struct scatterlist *sg;
-	int i;
-
-	for_each_sg(sgl, sg, nents, i) {
-		sg->dma_address = vpd_audit_map_page(dev, sg_page(sg), sg->offset,
-						     sg->length, dir, attrs);
-		if (sg->dma_address == DMA_MAPPING_ERROR) {
-			vpd_audit_unmap_sg(dev, sgl, i, dir, attrs);
-			return -EIO;
-		}
-		sg_dma_len(sg) = sg->length;
-	}
-	return nents;
-}
-
-static void vpd_audit_sync_sg_for_cpu(struct device *dev,
-				      struct scatterlist *sgl, int nents,
-				      enum dma_data_direction dir)
-{
-	struct scatterlist *sg;
-	int i;
-
-	for_each_sg(sgl, sg, nents, i)
-		vpd_audit_sync(dev, sg_dma_address(sg), sg_dma_len(sg), dir, true);
-}
-
-static void vpd_audit_sync_sg_for_device(struct device *dev,
-					 struct scatterlist *sgl, int nents,
-					 enum dma_data_direction dir)
-{
-	struct scatterlist *sg;
-	int i;
-
-	for_each_sg(sgl, sg, nents, i)
-		vpd_audit_sync(dev, sg_dma_address(sg), sg_dma_len(sg), dir, false);
-}
-
 static void *vpd_audit_alloc(struct device *dev, size_t size,
 			     dma_addr_t *dma_handle, gfp_t gfp,
 			     unsigned long attrs)
@@ -569,12 +514,12 @@ static const struct dma_map_ops vpd_audit_ops = {
 	.free = vpd_audit_free,
 	.map_page = vpd_audit_map_page,
 	.unmap_page = vpd_audit_unmap_page,
-	.map_sg = vpd_audit_map_sg,
-	.unmap_sg = vpd_audit_unmap_sg,
+	.map_sg = vpd_map_sg,
+	.unmap_sg = vpd_unmap_sg,
 	.sync_single_for_cpu = vpd_audit_sync_for_cpu,
 	.sync_single_for_device = vpd_audit_sync_for_device,
-	.sync_sg_for_cpu = vpd_audit_sync_sg_for_cpu,
-	.sync_sg_for_device = vpd_audit_sync_sg_for_device,
+	.sync_sg_for_cpu = vpd_sync_sg_for_cpu,
+	.sync_sg_for_device = vpd_sync_sg_for_device,
 	.max_mapping_size = vpd_audit_max_mapping_size,
 };
 

@@ -80,37 +80,64 @@ static void vpd_direct_unmap_page(struct device *dev, dma_addr_t addr,
 	vpd_stats_unmap(&vpd_dma_of(dev)->stats);
 }
 
-static void vpd_direct_unmap_sg(struct device *dev, struct scatterlist *sgl,
-				int nents, enum dma_data_direction dir,
-				unsigned long attrs)
+/*
+ * Scatter-gather lists, for every ops table of this module: entry by
+ * entry through the single-buffer callbacks of the ops the device has now
+ * (the audit's, when it is on, which pass each entry on in turn).
+ */
+void vpd_unmap_sg(struct device *dev, struct scatterlist *sgl, int nents,
+		  enum dma_data_direction dir, unsigned long attrs)
 {
+	const struct dma_map_ops *ops = get_dma_ops(dev);
 	struct scatterlist *sg;
 	int i;
 
 	for_each_sg(sgl, sg, nents, i)
-		vpd_stats_unmap(&vpd_dma_of(dev)->stats);
+		ops->unmap_page(dev, sg_dma_address(sg), sg_dma_len(sg), dir,
+				attrs);
 }
 
-static int vpd_direct_map_sg(struct device *dev, struct scatterlist *sgl,
-			     int nents, enum dma_data_direction dir,
-			     unsigned long attrs)
+int vpd_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
+	       enum dma_data_direction dir, unsigned long attrs)
 {
+	const struct dma_map_ops *ops = get_dma_ops(dev);
 	struct scatterlist *sg;
 	int i;
 
 	for_each_sg(sgl, sg, nents, i) {
-		sg->dma_address = vpd_direct_map_page(dev, sg_page(sg),
-						      sg->offset, sg->length,
-						      dir, attrs);
-		if (sg->dma_address == DMA_MAPPING_ERROR)
-			goto unmap;
+		sg->dma_address = ops->map_page(dev, sg_page(sg), sg->offset,
+						sg->length, dir, attrs);
+		if (sg->dma_address == DMA_MAPPING_ERROR) {
+			vpd_unmap_sg(dev, sgl, i, dir, attrs);
+			return -ENOMEM;
+		}
 		sg_dma_len(sg) = sg->length;
 	}
 	return nents;
+}
 
-unmap:
-	vpd_direct_unmap_sg(dev, sgl, i, dir, attrs);
-	return -EIO;
+void vpd_sync_sg_for_cpu(struct device *dev, struct scatterlist *sgl,
+			 int nents, enum dma_data_direction dir)
+{
+	const struct dma_map_ops *ops = get_dma_ops(dev);
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i)
+		ops->sync_single_for_cpu(dev, sg_dma_address(sg),
+					 sg_dma_len(sg), dir);
+}
+
+void vpd_sync_sg_for_device(struct device *dev, struct scatterlist *sgl,
+			    int nents, enum dma_data_direction dir)
+{
+	const struct dma_map_ops *ops = get_dma_ops(dev);
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i)
+		ops->sync_single_for_device(dev, sg_dma_address(sg),
+					    sg_dma_len(sg), dir);
 }
 
 /* Coherent: a sync has nothing to do but be counted. */
@@ -120,21 +147,15 @@ static void vpd_direct_sync_single(struct device *dev, dma_addr_t addr,
 	atomic64_inc(&vpd_dma_of(dev)->stats.syncs);
 }
 
-static void vpd_direct_sync_sg(struct device *dev, struct scatterlist *sgl,
-			       int nents, enum dma_data_direction dir)
-{
-	atomic64_add(nents, &vpd_dma_of(dev)->stats.syncs);
-}
-
 const struct dma_map_ops vpd_direct_ops = {
 	.alloc = vpd_direct_alloc,
 	.free = vpd_direct_free,
 	.map_page = vpd_direct_map_page,
 	.unmap_page = vpd_direct_unmap_page,
-	.map_sg = vpd_direct_map_sg,
-	.unmap_sg = vpd_direct_unmap_sg,
+	.map_sg = vpd_map_sg,
+	.unmap_sg = vpd_unmap_sg,
 	.sync_single_for_cpu = vpd_direct_sync_single,
 	.sync_single_for_device = vpd_direct_sync_single,
-	.sync_sg_for_cpu = vpd_direct_sync_sg,
-	.sync_sg_for_device = vpd_direct_sync_sg,
+	.sync_sg_for_cpu = vpd_sync_sg_for_cpu,
+	.sync_sg_for_device = vpd_sync_sg_for_device,
 };

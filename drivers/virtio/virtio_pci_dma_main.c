@@ -61,6 +61,16 @@ static struct pci_dev *vpd_pci(struct vpd_device *vpd)
 	return vpd->mdev.pci_dev;
 }
 
+static bool vpd_config_in_range(struct vpd_device *vpd, unsigned int offset,
+				unsigned int len, const char *what)
+{
+	if (offset + len <= vpd->mdev.device_len && offset + len >= offset)
+		return true;
+	dev_err_ratelimited(&vpd->vdev.dev, "config %s %u+%u beyond %zu\n",
+			    what, offset, len, vpd->mdev.device_len);
+	return false;
+}
+
 /* Device-specific configuration: each field read with its natural width. */
 static void vpd_get(struct virtio_device *vdev, unsigned int offset,
 		    void *buf, unsigned int len)
@@ -70,9 +80,7 @@ static void vpd_get(struct virtio_device *vdev, unsigned int offset,
 	__le16 w;
 	__le32 l;
 
-	if (offset + len > vpd->mdev.device_len || offset + len < offset) {
-		dev_err_ratelimited(&vdev->dev, "config read %u+%u beyond %zu\n",
-				    offset, len, vpd->mdev.device_len);
+	if (!vpd_config_in_range(vpd, offset, len, "read")) {
 		memset(buf, 0, len);
 		return;
 	}
@@ -108,11 +116,8 @@ static void vpd_set(struct virtio_device *vdev, unsigned int offset,
 	__le16 w;
 	__le32 l;
 
-	if (offset + len > vpd->mdev.device_len || offset + len < offset) {
-		dev_err_ratelimited(&vdev->dev, "config write %u+%u beyond %zu\n",
-				    offset, len, vpd->mdev.device_len);
+	if (!vpd_config_in_range(vpd, offset, len, "write"))
 		return;
-	}
 	switch (len) {
 	case 1:
 		iowrite8(*(const u8 *)buf, addr);

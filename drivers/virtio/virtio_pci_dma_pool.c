@@ -18,7 +18,6 @@
 #include <linux/dma-map-ops.h>
 #include <linux/genalloc.h>
 #include <linux/mm.h>
-#include <linux/scatterlist.h>
 #include <linux/set_memory.h>
 
 #include "virtio_pci_dma.h"
@@ -498,59 +497,6 @@ static void vpd_pool_sync_for_device(struct device *dev, dma_addr_t addr,
 	vpd_bounce_to_device(pool, addr, orig, size);
 }
 
-static void vpd_pool_unmap_sg(struct device *dev, struct scatterlist *sgl,
-			      int nents, enum dma_data_direction dir,
-			      unsigned long attrs)
-{
-	struct scatterlist *sg;
-	int i;
-
-	for_each_sg(sgl, sg, nents, i)
-		vpd_pool_unmap_page(dev, sg->dma_address, sg_dma_len(sg), dir,
-				    attrs);
-}
-
-static int vpd_pool_map_sg(struct device *dev, struct scatterlist *sgl,
-			   int nents, enum dma_data_direction dir,
-			   unsigned long attrs)
-{
-	struct scatterlist *sg;
-	int i;
-
-	for_each_sg(sgl, sg, nents, i) {
-		sg->dma_address = vpd_pool_map_page(dev, sg_page(sg), sg->offset,
-						    sg->length, dir, attrs);
-		if (sg->dma_address == DMA_MAPPING_ERROR) {
-			vpd_pool_unmap_sg(dev, sgl, i, dir, attrs);
-			return -ENOMEM;
-		}
-		sg_dma_len(sg) = sg->length;
-	}
-	return nents;
-}
-
-static void vpd_pool_sync_sg_for_cpu(struct device *dev,
-				     struct scatterlist *sgl, int nents,
-				     enum dma_data_direction dir)
-{
-	struct scatterlist *sg;
-	int i;
-
-	for_each_sg(sgl, sg, nents, i)
-		vpd_pool_sync_for_cpu(dev, sg->dma_address, sg_dma_len(sg), dir);
-}
-
-static void vpd_pool_sync_sg_for_device(struct device *dev,
-					struct scatterlist *sgl, int nents,
-					enum dma_data_direction dir)
-{
-	struct scatterlist *sg;
-	int i;
-
-	for_each_sg(sgl, sg, nents, i)
-		vpd_pool_sync_for_device(dev, sg->dma_address, sg_dma_len(sg), dir);
-}
-
 /*
  * One mapping may take a sixteenth of the pool: drivers size their
  * segments by this, and many requests stay in flight at once.
@@ -565,11 +511,11 @@ const struct dma_map_ops vpd_pool_ops = {
 	.free = vpd_pool_free,
 	.map_page = vpd_pool_map_page,
 	.unmap_page = vpd_pool_unmap_page,
-	.map_sg = vpd_pool_map_sg,
-	.unmap_sg = vpd_pool_unmap_sg,
+	.map_sg = vpd_map_sg,
+	.unmap_sg = vpd_unmap_sg,
 	.sync_single_for_cpu = vpd_pool_sync_for_cpu,
 	.sync_single_for_device = vpd_pool_sync_for_device,
-	.sync_sg_for_cpu = vpd_pool_sync_sg_for_cpu,
-	.sync_sg_for_device = vpd_pool_sync_sg_for_device,
+	.sync_sg_for_cpu = vpd_sync_sg_for_cpu,
+	.sync_sg_for_device = vpd_sync_sg_for_device,
 	.max_mapping_size = vpd_pool_max_mapping_size,
 };

@@ -109,6 +109,7 @@ struct vpd_vector;
  * @vectors: what was requested on each MSI-X vector
  * @intx_requested: the INTx line is requested
  * @debugfs: the device's directory under virtio_dma/ in debugfs
+ * @reset_parked: the drivers were parked for a function reset
  */
 struct vpd_device {
 	struct virtio_device vdev;
@@ -126,6 +127,7 @@ struct vpd_device {
 	struct vpd_vector *vectors;
 	bool intx_requested;
 	struct dentry *debugfs;
+	bool reset_parked;
 };
 
 /* The DMA state of the device whose PCI driver data is a vpd_device. */

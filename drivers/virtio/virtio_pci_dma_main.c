@@ -811,6 +811,41 @@ static int vpd_restore(struct device *dev)
 static DEFINE_SIMPLE_DEV_PM_OPS(vpd_pm_ops, vpd_freeze, vpd_restore);
 
 /*
+ * A function reset (sysfs reset, or a driver of the PCI core) wipes the
+ * device's state under its drivers: they are parked as for system sleep
+ * before it and brought back after; one that cannot be is marked broken,
+ * so that its requests fail instead of waiting for ever.
+ */
+static void vpd_reset_prepare(struct pci_dev *pdev)
+{
+	struct vpd_device *vpd = pci_get_drvdata(pdev);
+
+	vpd->reset_parked = !virtio_device_freeze(&vpd->vdev);
+}
+
+static void vpd_reset_done(struct pci_dev *pdev)
+{
+	struct vpd_device *vpd = pci_get_drvdata(pdev);
+	int err = -EBUSY;
+
+	if (vpd->reset_parked) {
+		pci_set_master(pdev);
+		err = virtio_device_restore(&vpd->vdev);
+	}
+	if (err) {
+		virtio_break_device(&vpd->vdev);
+		pci_err(pdev, "function reset: device marked broken (%d)\n", err);
+		return;
+	}
+	pci_info(pdev, "function reset: device restored\n");
+}
+
+static const struct pci_error_handlers vpd_err_handlers = {
+	.reset_prepare = vpd_reset_prepare,
+	.reset_done = vpd_reset_done,
+};
+
+/*
  * No ID table: devices are claimed through driver_override or new_id, so
  * that this driver and the in-tree virtio_pci can share a machine.
  */
@@ -818,6 +853,7 @@ static struct pci_driver vpd_driver = {
 	.name = "virtio-pci-dma",
 	.probe = vpd_probe,
 	.remove = vpd_remove,
+	.err_handler = &vpd_err_handlers,
 	.driver.pm = pm_sleep_ptr(&vpd_pm_ops),
 };
 

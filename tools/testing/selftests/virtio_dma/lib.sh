@@ -174,3 +174,28 @@ vpd_data_check() {
 	grep -E 'wrote|not ok' "/tmp/vpd_blk.$1.out"
 	return $rc
 }
+
+# The first virtio-blk PCI device bound to us.
+vpd_blk_bdf() {
+	disk=$(vpd_ours /sys/block/vd* | head -n 1)
+	[ -n "$disk" ] && vpd_bdf_of "$disk/device"
+}
+
+# vpd_reader DISK: reads DISK with O_DIRECT until it fails or is killed;
+# prints its pid.
+vpd_reader() {
+	# Its output must not hold the caller's $(...) open.
+	(while dd if="/dev/$1" of=/dev/null bs=64k iflag=direct 2>/dev/null; do :; done) \
+		>/dev/null 2>&1 &
+	echo $!
+}
+
+# vpd_ended PID [SECONDS]: waits for a background job to end by itself.
+vpd_ended() {
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt $((${2:-10} * 10)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	! kill -0 "$1" 2>/dev/null
+}

@@ -65,8 +65,17 @@ arch_device_args() {
 		name=${spec%%:*}
 		opts=
 		[ "$name" != "$spec" ] && opts=,${spec#*:}
-		[ -n "$common" ] && opts=,$common$opts
 		n=$((n + 1))
+		# "port" puts the device behind a PCIe root port of its own:
+		# a PCIe function, with FLR, that can be hot-unplugged.
+		case ,$opts, in
+		*,port,*)
+			opts=$(echo "$opts" | sed 's/,port//')
+			d+=(-device "pcie-root-port,id=port$n,chassis=$n,slot=$n")
+			opts=,bus=port$n,id=dev$n$opts
+			;;
+		esac
+		[ -n "$common" ] && opts=,$common$opts
 		case $name in
 		blk)
 			truncate -s 64M "$work/blk$n.img"

@@ -45,7 +45,7 @@ fi
 
 tools="make gcc libc6-dev perl kmod cpio xz-utils zstd busybox-static
 	sparse linux-source-6.1 qemu-system-x86 qemu-utils procps coreutils
-	rsync"
+	rsync socat"
 
 case $arch in
 x86_64 | x86 | amd64)

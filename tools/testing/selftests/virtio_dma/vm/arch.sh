@@ -78,8 +78,9 @@ arch_device_args() {
 		[ -n "$common" ] && opts=,$common$opts
 		case $name in
 		blk)
+			# A -blockdev outlives the device: it can be plugged again.
 			truncate -s 64M "$work/blk$n.img"
-			d+=(-drive "if=none,id=blk$n,file=$work/blk$n.img,format=raw,cache=unsafe"
+			d+=(-blockdev "driver=raw,node-name=blk$n,file.driver=file,file.filename=$work/blk$n.img,cache.no-flush=on"
 				-device "virtio-blk-pci,drive=blk$n,serial=vpd-blk$n$opts")
 			;;
 		scsi)
@@ -130,7 +131,23 @@ arch_device_args() {
 			return 1
 			;;
 		esac
+		# What device_add needs to plug a port's device in again.
+		case ,$opts, in
+		*,id=dev$n,*) qmp_device_json "${d[-1]}" >"$work/dev$n.json" ;;
+		esac
 	done
+}
+
+# qmp_device_json "driver,key=value,...": the same as device_add arguments.
+qmp_device_json() {
+	echo "$1" | awk -F, '{
+		printf "{\"driver\":\"%s\"", $1
+		for (i = 2; i <= NF; i++) {
+			split($i, kv, "=")
+			printf ",\"%s\":\"%s\"", kv[1], kv[2]
+		}
+		print "}"
+	}'
 }
 
 # Ends what arch_device_args started on the host.

@@ -8,6 +8,7 @@
 #   make W=1 / make sparse / make checkpatch
 #   make run              boot a guest whose virtio devices use the module
 #   make check            every test, on every target kernel, in QEMU
+#   make check-debug      the tests on a debug kernel (KASAN, lockdep, ...)
 #   make deps             install what the above need from Debian's packages
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -28,7 +29,7 @@ CHECK_FILES := $(filter %.c %.h,$(SOURCES)) \
 	$(shell cd $(TOP) && find tools -name '*.[ch]')
 
 .PHONY: all module all-kernels sparse checkpatch deps ksrc selftests \
-	run check clean help
+	run check check-debug clean help
 
 all: module
 
@@ -84,6 +85,10 @@ run: deps all-kernels selftests
 
 check: deps
 	@$(TOP)/scripts/check.sh --arch $(ARCH) --build $(BUILD)
+
+check-debug:
+	@$(TOP)/scripts/install-deps.sh --arch $(ARCH) --debug
+	@$(TOP)/scripts/check.sh --arch $(ARCH) --build $(BUILD) --debug
 
 clean:
 	rm -rf $(BUILD) $(TOP)/virtio_pci_dma.ko

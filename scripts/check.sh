@@ -6,17 +6,23 @@
 # in QEMU guests of every target kernel. Each check is one result line;
 # the last line printed is the "N passed, N failed" summary.
 #
-#   check.sh [--arch A] [--build DIR] [SCENARIO...]
+#   check.sh [--arch A] [--build DIR] [--debug] [SCENARIO...]
+#
+# --debug: the same on a debug kernel built from linux-source-6.1
+# (DMA-API debug, KASAN, lockdep, kmemleak, debug objects, fault
+# injection), which scripts/debug-kernel.sh builds once and caches.
 
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 arch=$(uname -m)
 build=$top/build
+debug=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch) arch=$2; shift 2 ;;
 	--build) build=$2; shift 2 ;;
+	--debug) debug=1; shift ;;
 	*) break ;;
 	esac
 done
@@ -49,6 +55,14 @@ no_warnings() { # no_warnings LOG COMMAND...: the command passes, printing no wa
 mk() { make -s -C "$top" ARCH="$arch" BUILD="$build" "$@"; }
 
 kernels=$("$top/scripts/kernels.sh" --arch "$arch" list)
+run_args=()
+if [ -n "$debug" ]; then
+	record debug-kernel "$top/scripts/debug-kernel.sh"
+	dbg=$(tail -n 1 "$logs/debug-kernel.log")
+	record build-debug mk module KDIR="$dbg/build"
+	run_args=(--debug-kernel "$dbg")
+	kernels=
+fi
 for k in $kernels; do
 	record "build-W1-$k" no_warnings "$logs/w1-$k.out" \
 		mk module W=1 KDIR="/usr/src/linux-headers-$k"
@@ -64,11 +78,12 @@ if [ $# -eq 0 ]; then
 	for f in "$vm"/scenarios/*.scn; do
 		name=$(basename "$f" .scn)
 		[ "$name" = run ] && continue
+		grep -q '^DEBUG_ONLY=1$' "$f" && [ -z "$debug" ] && continue
 		set -- "$@" "$name"
-		grep -q '^AUDIT_VARIANT=1$' "$f" && set -- "$@" "$name+audit"
+		grep -q '^AUDIT_VARIANT=1$' "$f" && [ -z "$debug" ] && set -- "$@" "$name+audit"
 	done
 fi
-"$vm/run.sh" --arch "$arch" --build "$build" --results "$results" "$@" |
+"$vm/run.sh" --arch "$arch" --build "$build" --results "$results" "${run_args[@]}" "$@" |
 	grep -Ev '^[0-9]+ passed, ' || true
 
 "$vm/summary.sh" "$results"

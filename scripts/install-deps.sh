@@ -6,12 +6,21 @@
 # kselftest), QEMU, busybox-static and the build tools. Does nothing when
 # all of it is there already.
 #
-#   install-deps.sh [--arch ARCH]
+#   install-deps.sh [--arch ARCH] [--debug]
+#
+# --debug adds what building the debug guest kernel needs.
 
 set -eu
 
 arch=$(uname -m)
-[ "${1:-}" = "--arch" ] && arch=$2
+debug=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--arch) arch=$2; shift 2 ;;
+	--debug) debug=1; shift ;;
+	*) echo "install-deps: unknown option $1" >&2; exit 2 ;;
+	esac
+done
 
 missing() { # prints the packages in $* that are not installed
 	for p in "$@"; do
@@ -40,7 +49,7 @@ apt_install() {
 if [ "$(id -u)" != 0 ]; then
 	sudo=$(command -v sudo || true)
 	[ -n "$sudo" ] || { echo "install-deps: must run as root" >&2; exit 1; }
-	exec $sudo "$0" "$@"
+	exec $sudo "$0" ${debug:+--debug} --arch "$arch"
 fi
 
 tools="make gcc libc6-dev perl kmod cpio xz-utils zstd busybox-static
@@ -56,6 +65,8 @@ x86_64 | x86 | amd64)
 	exit 2
 	;;
 esac
+
+[ -n "$debug" ] && tools="$tools flex bison bc libelf-dev libssl-dev"
 
 # shellcheck disable=SC2086
 apt_install $(missing $tools linux-image-$flavour linux-headers-$flavour)

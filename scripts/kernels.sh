@@ -65,8 +65,13 @@ default)
 	installed | tail -n 1
 	;;
 kver)
+	# Debian's header trees are named after the release they build for
+	# (their kernel.release may say otherwise); other trees say it.
 	d=$(readlink -f "$2")
-	basename "$d" | sed 's/^linux-headers-//'
+	case $(basename "$d") in
+	linux-headers-*) basename "$d" | sed 's/^linux-headers-//' ;;
+	*) cat "$d/include/config/kernel.release" ;;
+	esac
 	;;
 image)
 	echo "$images$2"

@@ -15,14 +15,24 @@ disk=$(vpd_ours /sys/block/vd* | head -n 1)
 [ -n "${VPD_MAX_SECTORS_KB:-}" ] && echo "$VPD_MAX_SECTORS_KB" >"$disk/queue/max_sectors_kb"
 "$(dirname "$0")/net.sh" >/tmp/net.out 2>&1 &
 net=$!
+# A tiny swiotlb: three more readers keep more in flight than it holds.
+readers=
+if [ "${EXPECT_EXHAUST:-pool}" = swiotlb ]; then
+	for i in 1 2 3; do
+		readers="$readers $(vpd_reader "${disk##*/}")"
+	done
+fi
 VPD_DEV=/dev/${disk##*/} "$(dirname "$0")/vpd_blk" >/tmp/blk.out 2>&1
 blk=$?
 wait $net
 net=$?
+# shellcheck disable=SC2086
+[ -n "$readers" ] && kill $readers 2>/dev/null
 grep -E 'wrote|sent|FAIL|not ok' /tmp/blk.out
-[ $net -eq 0 ] && grep sent /tmp/net.out || cat /tmp/net.out
+[ $net -ne 1 ] && grep sent /tmp/net.out || cat /tmp/net.out
 vpd_check "disk data intact under load" test $blk -eq 0
-vpd_check "network data intact under load" test $net -eq 0
+# net.sh skips (4) where the scenario has no network.
+vpd_check "network data intact under load" test $net -eq 0 -o $net -eq 4
 if [ "${EXPECT_EXHAUST:-pool}" = swiotlb ]; then
 	# The platform's failures are swiotlb's own (ratelimited) lines.
 	total=$(dmesg | grep -c 'swiotlb buffer is full')

@@ -93,7 +93,8 @@ static uint64_t get(struct __test_metadata *_metadata, struct blk_io *io,
 	return sum;
 }
 
-TEST_F(blk, direct)
+/* Minutes, not the harness's 30 s: debug kernels under TCG are slow. */
+TEST_F_TIMEOUT(blk, direct, 900)
 {
 	uint64_t wrote = put(_metadata, &self->io, O_DIRECT, 1);
 	uint64_t read = get(_metadata, &self->io, O_DIRECT);
@@ -104,7 +105,7 @@ TEST_F(blk, direct)
 	ASSERT_EQ(wrote, read);
 }
 
-TEST_F(blk, buffered)
+TEST_F_TIMEOUT(blk, buffered, 900)
 {
 	uint64_t wrote = put(_metadata, &self->io, 0, 2);
 	uint64_t read = get(_metadata, &self->io, 0);

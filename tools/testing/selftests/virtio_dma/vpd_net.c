@@ -21,7 +21,19 @@
 
 #define CHUNK 65536
 
-TEST(echo)
+FIXTURE(net) {
+};
+
+FIXTURE_SETUP(net)
+{
+}
+
+FIXTURE_TEARDOWN(net)
+{
+}
+
+/* Minutes, not the harness's 30 s: debug kernels under TCG are slow. */
+TEST_F_TIMEOUT(net, echo, 900)
 {
 	const char *addr = getenv("VPD_NET_ADDR");
 	size_t total = vpd_env_ul("VPD_NET_MB", 16) << 20;

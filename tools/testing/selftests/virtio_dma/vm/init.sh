@@ -38,6 +38,13 @@ for m in $GUEST_MODULES; do
 	modprobe "$m" || echo "# vpd: modprobe $m failed"
 done
 
+# A debug kernel's kmemleak: what leaks from here on is the tests'.
+leaks=/sys/kernel/debug/kmemleak
+if [ -w $leaks ]; then
+	echo scan >$leaks
+	echo clear >$leaks
+fi
+
 n=0
 total=$(echo $TESTS | wc -w)
 echo "TAP version 13"
@@ -55,6 +62,14 @@ for t in $TESTS; do
 	*) echo "not ok $n $t # exit=$rc" ;;
 	esac
 done
+
+if [ -w $leaks ]; then
+	# Twice: an object is reported once it stayed unreferenced for a scan.
+	echo scan >$leaks
+	sleep 5
+	echo scan >$leaks
+	cat $leaks
+fi
 
 echo "# vpd: dmesg follows"
 dmesg | sed 's/^/# dmesg: /'

@@ -5,8 +5,10 @@
 # built for each target kernel, one guest per (kernel, scenario).
 #
 #   run.sh [--arch A] [--build DIR] [--kernel KVER]... [--jobs N]
-#          [--results FILE] [--show] SCENARIO...
+#          [--results FILE] [--show] [--debug-kernel DIR] SCENARIO...
 #
+# --debug-kernel boots the kernel scripts/debug-kernel.sh built in DIR
+# instead of Debian's, with longer timeouts and kmemleak checked.
 # --show prints what the tests printed, not only their results.
 #
 # SCENARIO+audit runs a scenario with audit=1 and the audit's own check
@@ -26,6 +28,7 @@ kernels=()
 jobs=$(nproc)
 results=
 show=
+debug_dir=
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -35,12 +38,16 @@ while [ $# -gt 0 ]; do
 	--jobs) jobs=$2; shift 2 ;;
 	--results) results=$2; shift 2 ;;
 	--show) show=1; shift ;;
+	--debug-kernel) debug_dir=$2; shift 2 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
 done
 scenarios=("$@")
 [ ${#scenarios[@]} -gt 0 ] || { echo "run.sh: no scenario given" >&2; exit 2; }
+if [ -n "$debug_dir" ]; then
+	kernels=("$(cat "$debug_dir/build/include/config/kernel.release")")
+fi
 [ ${#kernels[@]} -gt 0 ] || mapfile -t kernels < <("$top/scripts/kernels.sh" --arch "$arch" newest)
 [ ${#kernels[@]} -gt 0 ] || { echo "run.sh: no target kernel installed; run 'make deps'" >&2; exit 1; }
 
@@ -52,7 +59,25 @@ selftests=$build/selftests-$arch
 [ -d "$selftests" ] || { echo "run.sh: $selftests missing; run 'make selftests'" >&2; exit 1; }
 
 # What a guest must never print; any of these fails the scenario.
-bad_dmesg='BUG:|WARNING:|Oops|general protection|DMAR: DRHD: handling fault|DMAR: \[DMA|swiotlb buffer is full|refcount_t|list_add corruption|page allocation failure'
+bad_dmesg='BUG:|WARNING:|Oops|general protection|DMAR: DRHD: handling fault|DMAR: \[DMA|swiotlb buffer is full|refcount_t|list_add corruption|page allocation failure|suspected memory leak|unreferenced object'
+
+# The debug kernel's own modules and image; KASAN under TCG is slow.
+modroot() {
+	if [ -n "$debug_dir" ]; then
+		echo "$debug_dir"
+	else
+		echo /
+	fi
+}
+image_of() {
+	if [ -n "$debug_dir" ]; then
+		echo "$debug_dir/bzImage"
+	else
+		arch_image "$1"
+	fi
+}
+timeout_scale=1
+[ -n "$debug_dir" ] && timeout_scale=4
 
 # Kernel modules every guest carries; their dependencies come along.
 guest_modules="virtio virtio_ring virtio_pci_modern_dev virtio_pci virtio_blk
@@ -71,13 +96,15 @@ make_initramfs() {
 	cp -r "$here/scenarios" "$root/virtio_dma/scenarios"
 	cp "$build/$kver/virtio_pci_dma.ko" "$build/$kver/test-modules/vpd_audit_test.ko" \
 		"$root/lib/modules/$kver/extra/"
+	local mods
+	mods=$(modroot)
 	for f in modules.order modules.builtin modules.builtin.modinfo; do
-		cp "/lib/modules/$kver/$f" "$root/lib/modules/$kver/"
+		cp "$mods/lib/modules/$kver/$f" "$root/lib/modules/$kver/"
 	done
 	for m in $guest_modules; do
-		modprobe -S "$kver" --show-depends "$m"
+		modprobe -d "$mods" -S "$kver" --show-depends "$m" 2>/dev/null || true
 	done | awk '$1 == "insmod" { print $2 }' | sort -u | while read -r m; do
-		local rel=${m#/lib/modules/"$kver"/}
+		local rel=${m#*/lib/modules/"$kver"/}
 		mkdir -p "$root/lib/modules/$kver/$(dirname "$rel")"
 		case $m in
 		*.xz) xz -dc "$m" >"$root/lib/modules/$kver/${rel%.xz}" ;;
@@ -123,10 +150,10 @@ run_one() {
 	[ -n "$vm_netns" ] && wrap=(ip netns exec "$vm_netns")
 	host_agent "$log" "$work" &
 	start=$(date +%s)
-	timeout --kill-after=10 "${timeout:-300}" \
+	timeout --kill-after=10 "$((${timeout:-300} * timeout_scale))" \
 		"${wrap[@]}" "$(arch_qemu)" "${args[@]}" \
 		-qmp "unix:$work/qmp.sock,server=on,wait=off" \
-		-kernel "$(arch_image "$kver")" -initrd "$dir/initramfs.cpio" \
+		-kernel "$(image_of "$kver")" -initrd "$dir/initramfs.cpio" \
 		-append "$(arch_cmdline) panic=-1 loglevel=5 vpd.scenario=$name $(arch_iommu_cmdline "$iommu") $append" \
 		-serial "file:$log" </dev/null >"$work/qemu.out" 2>&1 || rc=$?
 	kill "$(cat "$work/agent.pid" 2>/dev/null)" 2>/dev/null

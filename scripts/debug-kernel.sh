@@ -1,0 +1,58 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Builds the debug guest kernel of 'make check-debug' from Debian's
+# linux-source-6.1 with tools/testing/selftests/virtio_dma/debug.config,
+# once per source version and config: the result is cached outside the
+# tree, in $VPD_CACHE (default /var/cache/virtio-dma); a new config reuses
+# the tree of the last one and builds what changed. Prints the kernel's
+# directory: bzImage, a header tree to build modules against (build/) and
+# its modules (lib/modules/<release>/).
+#
+#   debug-kernel.sh
+
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${VPD_CACHE:-/var/cache/virtio-dma}
+config=$top/tools/testing/selftests/virtio_dma/debug.config
+tarball=$(ls /usr/src/linux-source-6.1.tar.* | head -n 1)
+version=$(dpkg-query -W -f '${Version}' linux-source-6.1)
+key=$(cat "$config" | md5sum | cut -c1-12)
+dir=$cache/debug-$version-$key
+
+if [ -f "$dir/done" ]; then
+	echo "$dir"
+	exit 0
+fi
+echo "debug-kernel: building into $dir (the first time takes a while)" >&2
+rm -rf "$dir"
+# A tree of the same source for another config is rebuilt incrementally.
+old=$(ls -d "$cache/debug-$version-"*/src 2>/dev/null | head -n 1)
+if [ -n "$old" ]; then
+	old=$(dirname "$old")
+	mv "$old" "$dir"
+	rm -f "$dir/done" "$dir/bzImage"
+	rm -rf "$dir/lib"
+else
+	mkdir -p "$dir/src" "$dir/build"
+	tar -xf "$tarball" -C "$dir/src" --strip-components=1
+fi
+make -s -C "$dir/src" O="$dir/build" x86_64_defconfig >&2
+"$dir/src/scripts/kconfig/merge_config.sh" -m -O "$dir/build" \
+	"$dir/build/.config" "$config" >&2
+make -s -C "$dir/src" O="$dir/build" olddefconfig >&2
+# Every line of the fragment must have survived olddefconfig.
+missing=$(grep -E '^CONFIG_|^# CONFIG_.* is not set' "$config" | while read -r line; do
+	grep -qxF "$line" "$dir/build/.config" || echo "$line"
+done)
+if [ -n "$missing" ]; then
+	echo "debug-kernel: not in the resulting config:" >&2
+	echo "$missing" >&2
+	exit 1
+fi
+make -s -C "$dir/src" O="$dir/build" -j"$(nproc)" bzImage modules >&2
+make -s -C "$dir/src" O="$dir/build" INSTALL_MOD_PATH="$dir" modules_install >&2
+cp "$dir/build/arch/x86/boot/bzImage" "$dir/bzImage"
+touch "$dir/done"
+echo "$dir"

@@ -18,16 +18,21 @@ enum vpd_mode {
 	VPD_MODE_POOL,
 };
 
-/* What the module counts of the DMA calls it sees, per device. */
+/*
+ * What the module counts of the DMA calls it sees, per device and per CPU:
+ * counting must not put a shared cache line on every map and unmap.
+ */
+struct vpd_cpu_stats {
+	u64 maps;
+	u64 unmaps;
+	u64 syncs;
+	u64 allocs;
+	u64 frees;
+	u64 bytes_mapped;
+};
+
 struct vpd_stats {
-	atomic64_t maps;
-	atomic64_t unmaps;
-	atomic64_t syncs;
-	atomic64_t allocs;
-	atomic64_t frees;
-	atomic64_t bytes_mapped;
-	atomic64_t outstanding;
-	atomic64_t outstanding_max;
+	struct vpd_cpu_stats __percpu *cpu;
 };
 
 /* What a bounce pool counts, per device. */
@@ -181,6 +186,7 @@ int vpd_audit_show(struct seq_file *m, struct vpd_dma *dma);
 /* virtio_pci_dma_stats.c */
 void vpd_stats_map(struct vpd_stats *s, size_t size);
 void vpd_stats_unmap(struct vpd_stats *s);
+u64 vpd_stats_outstanding(struct vpd_stats *s);
 int vpd_sysfs_add(struct vpd_device *vpd);
 void vpd_sysfs_remove(struct vpd_device *vpd);
 void vpd_debugfs_add(struct vpd_device *vpd);

@@ -46,7 +46,7 @@ static void *vpd_direct_alloc(struct device *dev, size_t size,
 		return NULL;
 	}
 	*dma_handle = virt_to_phys(cpu_addr);
-	atomic64_inc(&vpd_dma_of(dev)->stats.allocs);
+	this_cpu_inc(vpd_dma_of(dev)->stats.cpu->allocs);
 	return cpu_addr;
 }
 
@@ -54,7 +54,7 @@ static void vpd_direct_free(struct device *dev, size_t size, void *cpu_addr,
 			    dma_addr_t dma_handle, unsigned long attrs)
 {
 	free_pages_exact(cpu_addr, PAGE_ALIGN(size));
-	atomic64_inc(&vpd_dma_of(dev)->stats.frees);
+	this_cpu_inc(vpd_dma_of(dev)->stats.cpu->frees);
 }
 
 static dma_addr_t vpd_direct_map_page(struct device *dev, struct page *page,
@@ -140,13 +140,10 @@ void vpd_sync_sg_for_device(struct device *dev, struct scatterlist *sgl,
 					    sg_dma_len(sg), dir);
 }
 
-/* Coherent: a sync has nothing to do but be counted. */
-static void vpd_direct_sync_single(struct device *dev, dma_addr_t addr,
-				   size_t size, enum dma_data_direction dir)
-{
-	atomic64_inc(&vpd_dma_of(dev)->stats.syncs);
-}
-
+/*
+ * Coherent, so no sync callbacks: a sync has nothing to do, and without
+ * them the DMA core skips it (6.9 and later) or makes no indirect call.
+ */
 const struct dma_map_ops vpd_direct_ops = {
 	.alloc = vpd_direct_alloc,
 	.free = vpd_direct_free,
@@ -154,8 +151,4 @@ const struct dma_map_ops vpd_direct_ops = {
 	.unmap_page = vpd_direct_unmap_page,
 	.map_sg = vpd_map_sg,
 	.unmap_sg = vpd_unmap_sg,
-	.sync_single_for_cpu = vpd_direct_sync_single,
-	.sync_single_for_device = vpd_direct_sync_single,
-	.sync_sg_for_cpu = vpd_sync_sg_for_cpu,
-	.sync_sg_for_device = vpd_sync_sg_for_device,
 };

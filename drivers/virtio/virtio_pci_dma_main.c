@@ -659,11 +659,15 @@ static const struct virtio_config_ops vpd_config_ops = {
 	.get_shm_region = vpd_get_shm_region,
 };
 
+static void vpd_free(struct vpd_device *vpd)
+{
+	free_percpu(vpd->dma.stats.cpu);
+	kfree(vpd);
+}
+
 static void vpd_release(struct device *dev)
 {
-	struct virtio_device *vdev = dev_to_virtio(dev);
-
-	kfree(to_vpd(vdev));
+	vpd_free(to_vpd(dev_to_virtio(dev)));
 }
 
 /* vp_modern_probe() sets the DMA masks; unbind puts back the old ones. */
@@ -704,6 +708,11 @@ static int vpd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	vpd = kzalloc(sizeof(*vpd), GFP_KERNEL);
 	if (!vpd)
 		return -ENOMEM;
+	vpd->dma.stats.cpu = alloc_percpu(struct vpd_cpu_stats);
+	if (!vpd->dma.stats.cpu) {
+		err = -ENOMEM;
+		goto err_free;
+	}
 	pci_set_drvdata(pdev, vpd);
 	vpd->mdev.pci_dev = pdev;
 	vpd->vdev.dev.parent = &pdev->dev;
@@ -755,7 +764,7 @@ err_disable:
 	vpd_restore_masks(vpd);
 	pci_disable_device(pdev);
 err_free:
-	kfree(vpd);
+	vpd_free(vpd);
 	return err;
 }
 
@@ -763,16 +772,16 @@ static void vpd_remove(struct pci_dev *pdev)
 {
 	struct vpd_device *vpd = pci_get_drvdata(pdev);
 	struct device *dev = get_device(&vpd->vdev.dev);
-	s64 left;
+	u64 left;
 
 	/* A device that is gone completes nothing: fail requests now. */
 	if (!pci_device_is_present(pdev))
 		virtio_break_device(&vpd->vdev);
 	unregister_virtio_device(&vpd->vdev);
 
-	left = atomic64_read(&vpd->dma.stats.outstanding);
+	left = vpd_stats_outstanding(&vpd->dma.stats);
 	if (vpd->dma.observed && left)
-		pci_err(pdev, "%lld DMA mappings still outstanding at unbind\n",
+		pci_err(pdev, "%llu DMA mappings still outstanding at unbind\n",
 			left);
 	vpd_debugfs_remove(vpd);
 	vpd_sysfs_remove(vpd);

@@ -287,8 +287,9 @@ int vpd_select_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev)
 	if (ops) {
 		dma->saved.dma_iommu = vpd_dev_take_dma_iommu(dev);
 		set_dma_ops(dev, ops);
-		/* Our ops copy or count at syncs: the core must not skip them. */
-		dma->saved.dma_skip_sync = vpd_dev_set_skip_sync(dev, false);
+		/* The pool copies at syncs, the audit checks them. */
+		dma->saved.dma_skip_sync =
+			vpd_dev_set_skip_sync(dev, !ops->sync_single_for_cpu);
 	}
 	vpd_set_segments(dma, dev);
 

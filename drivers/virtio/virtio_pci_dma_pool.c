@@ -293,7 +293,7 @@ static void *vpd_pool_alloc(struct device *dev, size_t size,
 	vpd_pool_check_poison(dev, pool, vaddr, size);
 	memset(vaddr, 0, size);
 	vpd_pool_account(pool);
-	atomic64_inc(&vpd_dma_of(dev)->stats.allocs);
+	this_cpu_inc(vpd_dma_of(dev)->stats.cpu->allocs);
 	return vaddr;
 }
 
@@ -304,7 +304,7 @@ static void vpd_pool_free(struct device *dev, size_t size, void *vaddr,
 
 	vpd_pool_poison(pool, vaddr, size);
 	gen_pool_free(pool->gp, (unsigned long)vaddr, size);
-	atomic64_inc(&vpd_dma_of(dev)->stats.frees);
+	this_cpu_inc(vpd_dma_of(dev)->stats.cpu->frees);
 }
 
 /* The mapping a device address belongs to: its first slot, or NULL. */
@@ -469,7 +469,7 @@ static void vpd_pool_sync_for_cpu(struct device *dev, dma_addr_t addr,
 	struct vpd_pool *pool = vpd_pool_of(dev);
 	phys_addr_t orig;
 
-	atomic64_inc(&vpd_dma_of(dev)->stats.syncs);
+	this_cpu_inc(vpd_dma_of(dev)->stats.cpu->syncs);
 	if (dir != DMA_FROM_DEVICE && dir != DMA_BIDIRECTIONAL)
 		return;
 	if (!vpd_pool_sync_range(pool, addr, size, &orig)) {
@@ -486,7 +486,7 @@ static void vpd_pool_sync_for_device(struct device *dev, dma_addr_t addr,
 	struct vpd_pool *pool = vpd_pool_of(dev);
 	phys_addr_t orig;
 
-	atomic64_inc(&vpd_dma_of(dev)->stats.syncs);
+	this_cpu_inc(vpd_dma_of(dev)->stats.cpu->syncs);
 	if (dir != DMA_TO_DEVICE && dir != DMA_BIDIRECTIONAL)
 		return;
 	if (!vpd_pool_sync_range(pool, addr, size, &orig)) {

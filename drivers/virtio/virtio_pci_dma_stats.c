@@ -14,25 +14,32 @@ static struct dentry *vpd_debugfs_root;
 
 void vpd_stats_map(struct vpd_stats *s, size_t size)
 {
-	s64 now = atomic64_inc_return(&s->outstanding);
-	s64 max = atomic64_read(&s->outstanding_max);
-
-	atomic64_inc(&s->maps);
-	atomic64_add(size, &s->bytes_mapped);
-	/* A racing mapping may raise the mark first; then it is done. */
-	while (now > max) {
-		s64 seen = atomic64_cmpxchg(&s->outstanding_max, max, now);
-
-		if (seen == max)
-			break;
-		max = seen;
-	}
+	this_cpu_inc(s->cpu->maps);
+	this_cpu_add(s->cpu->bytes_mapped, size);
 }
 
 void vpd_stats_unmap(struct vpd_stats *s)
 {
-	atomic64_inc(&s->unmaps);
-	atomic64_dec(&s->outstanding);
+	this_cpu_inc(s->cpu->unmaps);
+}
+
+/* A counter summed over the CPUs; exact once the device is at rest. */
+static u64 vpd_stats_sum(struct vpd_stats *s, size_t offset)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *(u64 *)((char *)per_cpu_ptr(s->cpu, cpu) + offset);
+	return sum;
+}
+
+#define vpd_stat(s, field) \
+	vpd_stats_sum(s, offsetof(struct vpd_cpu_stats, field))
+
+u64 vpd_stats_outstanding(struct vpd_stats *s)
+{
+	return vpd_stat(s, maps) - vpd_stat(s, unmaps);
 }
 
 static ssize_t mode_show(struct device *dev, struct device_attribute *attr,
@@ -84,6 +91,29 @@ static int vpd_counter_get(void *data, u64 *val)
 	return 0;
 }
 DEFINE_DEBUGFS_ATTRIBUTE(vpd_counter_fops, vpd_counter_get, NULL, "%lld\n");
+
+/* One debugfs file per per-CPU counter; @data is the struct vpd_stats. */
+#define VPD_STAT_FOPS(field)						\
+static int vpd_##field##_get(void *data, u64 *val)			\
+{									\
+	*val = vpd_stat(data, field);					\
+	return 0;							\
+}									\
+DEFINE_DEBUGFS_ATTRIBUTE(vpd_##field##_fops, vpd_##field##_get, NULL, "%llu\n")
+
+VPD_STAT_FOPS(maps);
+VPD_STAT_FOPS(unmaps);
+VPD_STAT_FOPS(syncs);
+VPD_STAT_FOPS(allocs);
+VPD_STAT_FOPS(frees);
+VPD_STAT_FOPS(bytes_mapped);
+
+static int vpd_outstanding_get(void *data, u64 *val)
+{
+	*val = vpd_stats_outstanding(data);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(vpd_outstanding_fops, vpd_outstanding_get, NULL, "%llu\n");
 
 static int vpd_mode_show(struct seq_file *m, void *unused)
 {
@@ -149,19 +179,13 @@ void vpd_debugfs_add(struct vpd_device *vpd)
 	debugfs_create_file("audit", 0444, d, dma, &vpd_audit_file_fops);
 	if (!dma->observed)
 		return;
-	debugfs_create_file_unsafe("maps", 0444, d, &s->maps, &vpd_counter_fops);
-	debugfs_create_file_unsafe("unmaps", 0444, d, &s->unmaps, &vpd_counter_fops);
-	debugfs_create_file_unsafe("syncs", 0444, d, &s->syncs, &vpd_counter_fops);
-	debugfs_create_file_unsafe("coherent_allocs", 0444, d, &s->allocs,
-				   &vpd_counter_fops);
-	debugfs_create_file_unsafe("coherent_frees", 0444, d, &s->frees,
-				   &vpd_counter_fops);
-	debugfs_create_file_unsafe("bytes_mapped", 0444, d, &s->bytes_mapped,
-				   &vpd_counter_fops);
-	debugfs_create_file_unsafe("outstanding", 0444, d, &s->outstanding,
-				   &vpd_counter_fops);
-	debugfs_create_file_unsafe("outstanding_max", 0444, d,
-				   &s->outstanding_max, &vpd_counter_fops);
+	debugfs_create_file_unsafe("maps", 0444, d, s, &vpd_maps_fops);
+	debugfs_create_file_unsafe("unmaps", 0444, d, s, &vpd_unmaps_fops);
+	debugfs_create_file_unsafe("syncs", 0444, d, s, &vpd_syncs_fops);
+	debugfs_create_file_unsafe("coherent_allocs", 0444, d, s, &vpd_allocs_fops);
+	debugfs_create_file_unsafe("coherent_frees", 0444, d, s, &vpd_frees_fops);
+	debugfs_create_file_unsafe("bytes_mapped", 0444, d, s, &vpd_bytes_mapped_fops);
+	debugfs_create_file_unsafe("outstanding", 0444, d, s, &vpd_outstanding_fops);
 	if (dma->pool)
 		vpd_debugfs_add_pool(d, dma->pool);
 }

@@ -16,6 +16,7 @@
 
 #include <linux/dma-mapping.h>
 #include <linux/io.h>
+#include <linux/kmemleak.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
@@ -158,13 +159,19 @@ static noinline void vpd_at_overlap(struct device *dev, void *buf)
 	dma_unmap_single(dev, a, 256, DMA_FROM_DEVICE);
 }
 
-/* Stays mapped: the audit reports it when the device unbinds. */
+/*
+ * Stays mapped: the audit reports it when the device unbinds. Freeing a
+ * mapped buffer would be one more misuse, so the memory is leaked too,
+ * on purpose: kmemleak (debug kernels) is told not to report it.
+ */
 static noinline void vpd_at_leak(struct device *dev)
 {
 	vpd_at_say("leak");
 	leaked = kmalloc(512, GFP_KERNEL);
-	if (leaked)
-		dma_map_single(dev, leaked, 512, DMA_TO_DEVICE);
+	if (!leaked)
+		return;
+	kmemleak_ignore(leaked);
+	dma_map_single(dev, leaked, 512, DMA_TO_DEVICE);
 }
 
 static noinline void vpd_at_any_mode(struct device *dev)

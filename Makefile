@@ -9,6 +9,7 @@
 #   make run              boot a guest whose virtio devices use the module
 #   make check            every test, on every target kernel, in QEMU
 #   make check-debug      the tests on a debug kernel (KASAN, lockdep, ...)
+#   make bench [QUICK=1]  what each DMA mode costs, against virtio_pci
 #   make deps             install what the above need from Debian's packages
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -23,13 +24,14 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 KVER = $(shell $(KERNELS) kver $(KDIR))
 OUT = $(BUILD)/$(KVER)
 
-AUDIT_TEST := tools/testing/selftests/virtio_dma/vpd_audit_test
+# Modules that only tests and benchmarks load, one directory each.
+TEST_MODULES := $(addprefix tools/testing/selftests/virtio_dma/,vpd_audit_test vpd_map_bench)
 SOURCES := Kbuild $(shell cd $(TOP) && find drivers include -name '*.[ch]')
 CHECK_FILES := $(filter %.c %.h,$(SOURCES)) \
 	$(shell cd $(TOP) && find tools -name '*.[ch]')
 
 .PHONY: all module all-kernels sparse checkpatch deps ksrc selftests \
-	run check check-debug clean help
+	run check check-debug bench clean help
 
 all: module
 
@@ -42,9 +44,11 @@ module:
 	@$(TOP)/scripts/compat-probe.sh $(KDIR) $(OUT)/generated/vpd_compat_probed.h
 	$(MAKE) -C $(KDIR) M=$(OUT) CONFIG_VIRTIO_PCI_DMA=m modules
 	@ln -sf $(OUT)/virtio_pci_dma.ko $(TOP)/virtio_pci_dma.ko
-	@mkdir -p $(OUT)/test-modules
-	@cp -rsf $(TOP)/$(AUDIT_TEST)/. $(OUT)/test-modules/
-	$(MAKE) -C $(KDIR) M=$(OUT)/test-modules modules
+	@set -e; for t in $(TEST_MODULES); do \
+		mkdir -p $(OUT)/test-modules/$$(basename $$t); \
+		cp -rsf $(TOP)/$$t/. $(OUT)/test-modules/$$(basename $$t)/; \
+		$(MAKE) -C $(KDIR) M=$(OUT)/test-modules/$$(basename $$t) modules; \
+	done
 
 all-kernels:
 	@set -e; for k in $$($(KERNELS) list); do \
@@ -89,6 +93,9 @@ check: deps
 check-debug:
 	@$(TOP)/scripts/install-deps.sh --arch $(ARCH) --debug
 	@$(TOP)/scripts/check.sh --arch $(ARCH) --build $(BUILD) --debug
+
+bench: deps
+	@$(TOP)/bench/run.sh --build $(BUILD) $(if $(QUICK),--quick)
 
 clean:
 	rm -rf $(BUILD) $(TOP)/virtio_pci_dma.ko

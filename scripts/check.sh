@@ -86,4 +86,18 @@ fi
 "$vm/run.sh" --arch "$arch" --build "$build" --results "$results" "${run_args[@]}" "$@" |
 	grep -Ev '^[0-9]+ passed, ' || true
 
+# make bench's tooling, end to end on a tiny run: the guests' figures
+# parsed, the table with its ratios and the chart written.
+bench_tiny() {
+	local out=$build/bench-tiny
+	rm -rf "$out"
+	"$top/bench/run.sh" --tiny --build "$build" --out "$out" &&
+		grep -E '^\| fio-null-randread-4k-qd1 \| IOPS \| [0-9]+ \| [0-9]+ .*\([0-9.]+x\) \|$' "$out/results.md" &&
+		grep -E '^\| map-size-4096-threads-1 \| ns per map\+unmap \|' "$out/results.md" &&
+		head -c 8 "$out/ratios.png" | cmp -s - <(printf '\211PNG\r\n\032\n')
+}
+if [ $# -eq 0 ] && [ -z "$debug" ]; then
+	record bench-tiny bench_tiny
+fi
+
 "$vm/summary.sh" "$results"

@@ -3,8 +3,8 @@
 #
 # Installs, from Debian's packages only, what building and testing need:
 # both target kernel series with their headers, the 6.1 source (checkpatch,
-# kselftest), QEMU, busybox-static and the build tools. Does nothing when
-# all of it is there already.
+# kselftest), QEMU, busybox-static, the build tools and the benchmark
+# tools (fio, iperf3, gnuplot). Does nothing when all of it is there.
 #
 #   install-deps.sh [--arch ARCH] [--debug]
 #
@@ -54,7 +54,7 @@ fi
 
 tools="make gcc libc6-dev perl kmod cpio xz-utils zstd busybox-static
 	sparse linux-source-6.1 qemu-system-x86 qemu-utils procps coreutils
-	rsync socat"
+	rsync socat iproute2 fio iperf3 gnuplot-nox"
 
 case $arch in
 x86_64 | x86 | amd64)

@@ -12,7 +12,6 @@
 
 vpd_setup
 [ -n "${VPD_HOTPLUG:-}" ] || vpd_skip "VPD_HOTPLUG names no device the host can unplug"
-host() { echo "vpd-host: $*" >/dev/console; }
 
 # vpd_until SECONDS COMMAND...: waits for COMMAND to succeed.
 vpd_until() {
@@ -37,7 +36,7 @@ reader=$(vpd_reader "$(vpd_disk_of "$blk")")
 stream=$!
 sleep 1
 for id in $VPD_HOTPLUG; do
-	host del "$id"
+	vpd_host del "$id"
 done
 # pciehp waits 5 s after the attention button before it powers a slot off.
 vpd_check "$bdfs unplugged" vpd_until 60 gone $bdfs
@@ -47,7 +46,7 @@ leaks=$(vpd_dmesg_new | grep -E 'still outstanding|still allocated|audit: ')
 vpd_check "nothing left mapped" test -z "$leaks"
 
 for id in $VPD_HOTPLUG; do
-	host add "$id"
+	vpd_host add "$id"
 done
 vpd_check "$bdfs plugged in again" vpd_until 60 here $bdfs
 for b in $bdfs; do

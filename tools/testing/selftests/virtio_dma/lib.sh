@@ -15,6 +15,10 @@ vpd_log() { echo "$*"; }
 vpd_fail() { echo "FAIL: $*"; exit $KSFT_FAIL; }
 vpd_skip() { echo "SKIP: $*"; exit $KSFT_SKIP; }
 
+# vpd_host REQUEST: asks the runner's host agent (vm/run.sh) for something,
+# on the console at once: a test's own output reaches it only at the end.
+vpd_host() { echo "vpd-host: $*" >/dev/console; }
+
 # vpd_check DESCRIPTION COMMAND...: one assertion, said either way.
 vpd_check() {
 	desc=$1

@@ -32,11 +32,25 @@ arch_cmdline() {
 	echo console=ttyS0
 }
 
-# arch_machine_args ARRAY MEM SMP IOMMU: the machine, without devices.
-# Never KVM: guests run under TCG everywhere this project is tested.
+# What the debug kernel (make check-debug) boots with besides: KASAN with
+# 5-level paging (-cpu max has LA57) once reported a wild access in an
+# interrupt taken early in boot, before any module loaded.
+arch_debug_cmdline() {
+	echo no5lvl
+}
+
+# arch_machine_args ARRAY MEM SMP IOMMU [ICOUNT]: the machine, without
+# devices. Never KVM: guests run under TCG everywhere this project is
+# tested. ICOUNT=N runs the vCPUs in one thread at 2^N ns an instruction:
+# the guest's clock then counts the instructions it executes.
 arch_machine_args() {
 	local -n a=$1
-	a+=(-accel tcg -M q35 -cpu max -m "$2" -smp "$3" -display none
+	if [ -n "${5:-}" ]; then
+		a+=(-accel tcg,thread=single -icount "shift=$5,sleep=on")
+	else
+		a+=(-accel tcg)
+	fi
+	a+=(-M q35 -cpu max -m "$2" -smp "$3" -display none
 		-no-reboot -nodefaults -monitor none)
 	# The IOMMU must exist before the devices it translates for.
 	case $4 in
@@ -83,6 +97,18 @@ arch_device_args() {
 			d+=(-blockdev "driver=raw,node-name=blk$n,file.driver=file,file.filename=$work/blk$n.img,cache.no-flush=on"
 				-device "virtio-blk-pci,drive=blk$n,serial=vpd-blk$n$opts")
 			;;
+		blknull)
+			# Nothing behind the disk: the transport's own cost.
+			d+=(-blockdev "driver=null-co,node-name=blk$n,size=1073741824,read-zeroes=off"
+				-device "virtio-blk-pci,drive=blk$n,serial=vpd-null$n$opts")
+			;;
+		blkshm)
+			# A file on the host's tmpfs, no host disk in the way.
+			vm_shm_file=$(mktemp /dev/shm/vpd-blk.XXXXXX)
+			truncate -s 256M "$vm_shm_file"
+			d+=(-blockdev "driver=raw,node-name=blk$n,file.driver=file,file.filename=$vm_shm_file"
+				-device "virtio-blk-pci,drive=blk$n,serial=vpd-shm$n$opts")
+			;;
 		scsi)
 			truncate -s 64M "$work/scsi$n.img"
 			d+=(-device "virtio-scsi-pci,id=scsi$n$opts"
@@ -95,16 +121,22 @@ arch_device_args() {
 			d+=(-netdev "user,id=net$n,restrict=on,guestfwd=tcp:10.0.2.100:7-cmd:cat"
 				-device "virtio-net-pci,netdev=net$n$opts")
 			;;
+		netbench)
+			# A tap into a network namespace of this guest's own, where
+			# an iperf3 server waits: the fastest backend here (there
+			# is no vhost-net).
+			vm_netns=vpd-$BASHPID-$n
+			arch_private_tap "$vm_netns" vpdtap$n ""
+			ip netns exec "$vm_netns" iperf3 -s -D -I "$work/iperf3.pid" -B 192.0.2.1 >/dev/null
+			d+=(-netdev "tap,id=net$n,ifname=vpdtap$n,script=no,downscript=no,vhost=off"
+				-device "virtio-net-pci,netdev=net$n$opts")
+			;;
 		netmq)
 			# Four queue pairs need a multiqueue tap. It lives with
 			# its echo server in a network namespace of this guest's
 			# own: nothing the test sends reaches any other network.
 			vm_netns=vpd-$BASHPID-$n
-			ip netns add "$vm_netns"
-			ip -n "$vm_netns" link set lo up
-			ip -n "$vm_netns" tuntap add dev vpdtap$n mode tap multi_queue
-			ip -n "$vm_netns" addr add 192.0.2.1/24 dev vpdtap$n
-			ip -n "$vm_netns" link set vpdtap$n up
+			arch_private_tap "$vm_netns" vpdtap$n multi_queue
 			ip netns exec "$vm_netns" busybox nc -ll -p 7 -e /bin/cat &
 			echo $! >"$work/echo.pid"
 			d+=(-netdev "tap,id=net$n,ifname=vpdtap$n,script=no,downscript=no,vhost=off,queues=4"
@@ -138,6 +170,16 @@ arch_device_args() {
 	done
 }
 
+# arch_private_tap NETNS TAP [multi_queue]: a new network namespace holding
+# TAP, at 192.0.2.1 (TEST-NET-1: never routed anywhere).
+arch_private_tap() {
+	ip netns add "$1"
+	ip -n "$1" link set lo up
+	ip -n "$1" tuntap add dev "$2" mode tap ${3:+"$3"}
+	ip -n "$1" addr add 192.0.2.1/24 dev "$2"
+	ip -n "$1" link set "$2" up
+}
+
 # qmp_device_json "driver,key=value,...": the same as device_add arguments.
 qmp_device_json() {
 	echo "$1" | awk -F, '{
@@ -153,9 +195,14 @@ qmp_device_json() {
 # Ends what arch_device_args started on the host.
 arch_device_cleanup() {
 	local f
-	if [ -f "$1/echo.pid" ]; then
-		kill "$(cat "$1/echo.pid")" 2>/dev/null
-		rm -f "$1/echo.pid"
+	for f in "$1"/echo.pid "$1"/iperf3.pid; do
+		[ -f "$f" ] || continue
+		kill "$(cat "$f")" 2>/dev/null
+		rm -f "$f"
+	done
+	if [ -n "${vm_shm_file:-}" ]; then
+		rm -f "$vm_shm_file"
+		vm_shm_file=
 	fi
 	if [ -n "${vm_netns:-}" ]; then
 		ip netns del "$vm_netns"

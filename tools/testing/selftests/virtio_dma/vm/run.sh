@@ -5,11 +5,16 @@
 # built for each target kernel, one guest per (kernel, scenario).
 #
 #   run.sh [--arch A] [--build DIR] [--kernel KVER]... [--jobs N]
-#          [--results FILE] [--show] [--debug-kernel DIR] SCENARIO...
+#          [--results FILE] [--show] [--debug-kernel DIR]
+#          [--scenario-dir DIR] [--extra-initrd CPIO] SCENARIO...
 #
 # --debug-kernel boots the kernel scripts/debug-kernel.sh built in DIR
 # instead of Debian's, with longer timeouts and kmemleak checked.
 # --show prints what the tests printed, not only their results.
+#
+# --scenario-dir takes the scenarios from DIR (make bench's configurations)
+# and --extra-initrd adds a cpio archive to every guest's initramfs (the
+# benchmark tools).
 #
 # SCENARIO+audit runs a scenario with audit=1 and the audit's own check
 # before the devices unbind.
@@ -29,6 +34,8 @@ jobs=$(nproc)
 results=
 show=
 debug_dir=
+scenario_dir=$here/scenarios
+extra_initrd=
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -39,6 +46,8 @@ while [ $# -gt 0 ]; do
 	--results) results=$2; shift 2 ;;
 	--show) show=1; shift ;;
 	--debug-kernel) debug_dir=$2; shift 2 ;;
+	--scenario-dir) scenario_dir=$(cd "$2" && pwd); shift 2 ;;
+	--extra-initrd) extra_initrd=$2; shift 2 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -77,11 +86,16 @@ image_of() {
 	fi
 }
 timeout_scale=1
-[ -n "$debug_dir" ] && timeout_scale=4
+debug_cmdline=
+if [ -n "$debug_dir" ]; then
+	timeout_scale=4
+	debug_cmdline=$(arch_debug_cmdline)
+fi
 
 # Kernel modules every guest carries; their dependencies come along.
 guest_modules="virtio virtio_ring virtio_pci_modern_dev virtio_pci virtio_blk
-	virtio_net virtio_scsi sd_mod virtio_console virtio_rng virtio_balloon"
+	virtio_net virtio_scsi sd_mod virtio_console virtio_rng virtio_balloon
+	pktgen"
 
 # make_initramfs KVER DIR: a busybox root with the kernel's own virtio
 # modules (decompressed: busybox insmod reads plain ELF), our module and
@@ -93,8 +107,8 @@ make_initramfs() {
 	cp "$(arch_busybox)" "$root/bin/busybox"
 	cp "$here/init.sh" "$root/init"
 	cp -r "$selftests" "$root/virtio_dma"
-	cp -r "$here/scenarios" "$root/virtio_dma/scenarios"
-	cp "$build/$kver/virtio_pci_dma.ko" "$build/$kver/test-modules/vpd_audit_test.ko" \
+	cp -r "$scenario_dir" "$root/virtio_dma/scenarios"
+	cp "$build/$kver/virtio_pci_dma.ko" "$build/$kver"/test-modules/*/*.ko \
 		"$root/lib/modules/$kver/extra/"
 	local mods
 	mods=$(modroot)
@@ -114,7 +128,9 @@ make_initramfs() {
 		esac
 	done
 	depmod -b "$root" "$kver"
+	# The kernel unpacks archives put end to end one after the other.
 	(cd "$root" && find . | cpio -o -H newc --quiet) >"$dir/initramfs.cpio"
+	[ -z "$extra_initrd" ] || cat "$extra_initrd" >>"$dir/initramfs.cpio"
 }
 
 # scenario_var FILE VAR: the value a scenario file gives VAR, or "".
@@ -130,20 +146,25 @@ scenario_var() {
 # one "ok|not ok NAME" line per test.
 run_one() {
 	local kver=$1 name=$2 dir=$build/vm/$1
-	local scn=$here/scenarios/${name%%+*}.scn work=$dir/$name.work
+	local scn=$scenario_dir/${name%%+*}.scn work=$dir/$name.work
 	local log=$dir/$name.log res=$dir/$name.result
-	local timeout devices iommu append mem smp rc=0 start
+	local timeout devices iommu append mem smp trace rc=0 start
 	timeout=$(scenario_var "$scn" TIMEOUT)
 	devices=$(scenario_var "$scn" DEVICES)
 	iommu=$(scenario_var "$scn" IOMMU)
 	append=$(scenario_var "$scn" APPEND)
 	mem=$(scenario_var "$scn" MEM)
 	smp=$(scenario_var "$scn" SMP)
+	trace=$(scenario_var "$scn" QEMU_TRACE)
 	rm -rf "$work" && mkdir -p "$work"
 	: >"$log"
 
 	local args=()
-	arch_machine_args args "${mem:-1024}" "${smp:-1}" "$iommu"
+	arch_machine_args args "${mem:-1024}" "${smp:-1}" "$iommu" \
+		"$(scenario_var "$scn" ICOUNT)"
+	# QEMU's own trace events (IOMMU invalidations, say) in a log of
+	# their own, which the guest can mark.
+	[ -z "$trace" ] || args+=(-trace "$trace" -D "$work/trace.log")
 	# A device may need the guest to run in a network namespace.
 	local vm_netns= wrap=()
 	arch_device_args args "$work" "$(scenario_var "$scn" DEVICE_OPTS)" $devices
@@ -154,12 +175,19 @@ run_one() {
 		"${wrap[@]}" "$(arch_qemu)" "${args[@]}" \
 		-qmp "unix:$work/qmp.sock,server=on,wait=off" \
 		-kernel "$(image_of "$kver")" -initrd "$dir/initramfs.cpio" \
-		-append "$(arch_cmdline) panic=-1 loglevel=5 vpd.scenario=$name $(arch_iommu_cmdline "$iommu") $append" \
+		-append "$(arch_cmdline) panic=-1 loglevel=5 vpd.scenario=$name $(arch_iommu_cmdline "$iommu") $debug_cmdline $append" \
 		-serial "file:$log" </dev/null >"$work/qemu.out" 2>&1 || rc=$?
 	kill "$(cat "$work/agent.pid" 2>/dev/null)" 2>/dev/null
 	arch_device_cleanup "$work"
+	# What a scenario provokes on purpose; on the debug kernel also what
+	# its checkers say of it (DMA-API debug of deliberate misuse).
+	local allowed debug_allowed
+	allowed=$(scenario_var "$scn" ALLOW_DMESG)
+	debug_allowed=$(scenario_var "$scn" DEBUG_ALLOW_DMESG)
+	[ -n "$debug_dir" ] && [ -n "$debug_allowed" ] &&
+		allowed=${allowed:+$allowed|}$debug_allowed
 	parse_log "$kver/$name" "$log" "$rc" "$(($(date +%s) - start))" \
-		"$(scenario_var "$scn" ALLOW_DMESG)" >"$res"
+		"$allowed" >"$res"
 }
 
 # qmp WORKDIR JSON: one command to the guest's QEMU monitor.
@@ -170,7 +198,8 @@ qmp() {
 
 # host_agent LOG WORKDIR: carries out what the guest asks of its host on
 # the console: "vpd-host: del ID" unplugs a device, "vpd-host: add ID"
-# plugs it in again (as arch_device_args recorded it).
+# plugs it in again (as arch_device_args recorded it), "vpd-host: mark
+# NAME" notes how many QEMU trace lines came before NAME in WORKDIR/marks.
 host_agent() {
 	local log=$1 work=$2 line id
 	{
@@ -187,6 +216,10 @@ host_agent() {
 		"vpd-host: add "*)
 			id=${line#vpd-host: add }
 			qmp "$work" "{\"execute\":\"device_add\",\"arguments\":$(cat "$work/$id.json")}"
+			;;
+		"vpd-host: mark "*)
+			echo "${line#vpd-host: mark } $(cat "$work/trace.log" 2>/dev/null | wc -l)" \
+				>>"$work/marks"
 			;;
 		esac
 	done
@@ -229,7 +262,7 @@ done
 # Scenarios run side by side, one guest per core.
 pairs=()
 for s in "${scenarios[@]}"; do
-	[ -f "$here/scenarios/${s%%+*}.scn" ] || { echo "run.sh: no scenario '$s'" >&2; exit 2; }
+	[ -f "$scenario_dir/${s%%+*}.scn" ] || { echo "run.sh: no scenario '$s'" >&2; exit 2; }
 	for k in "${kernels[@]}"; do
 		pairs+=("$k $s")
 	done

@@ -1,0 +1,158 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: what the DMA API costs in each mode, against the in-tree
+# virtio_pci, measured side by side in one run.
+#
+#   bench/run.sh [--quick | --tiny] [--kernel KVER] [--rounds N]
+#                [--out DIR] [--build DIR]
+#
+# One guest per configuration and round, the configurations in a new
+# order each round so that drift of the machine hits all of them alike.
+# The guests run under TCG with -icount (one vCPU thread, the clock counts
+# executed instructions) and, in a full run, one more round free-running
+# as a sanity check. bench/report.sh turns the guests' figures into the
+# table and the chart under bench/results/.
+#
+# --quick: every configuration, one round of small workloads (< 10 min).
+# --tiny: two configurations, tiny workloads: what make check runs so
+# that this tooling cannot rot.
+
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$top/build
+size=full
+kernel=
+rounds=
+out=
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) size=quick; shift ;;
+	--tiny) size=tiny; shift ;;
+	--kernel) kernel=$2; shift 2 ;;
+	--rounds) rounds=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--build) build=$2; shift 2 ;;
+	*) echo "bench: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+
+arch=$(uname -m)
+[ -n "$kernel" ] || kernel=$("$top/scripts/kernels.sh" --arch "$arch" default)
+case $size in
+full) io_mb=16 net_mb=128 packets=20000 iters=10000; : "${rounds:=3}" ;;
+quick) io_mb=8 net_mb=64 packets=10000 iters=5000; : "${rounds:=1}" ;;
+tiny) io_mb=1 net_mb=4 packets=1000 iters=200; : "${rounds:=1}" ;;
+esac
+[ "$rounds" -ge 1 ] 2>/dev/null || { echo "bench: --rounds must be a positive number" >&2; exit 2; }
+
+# name transport module-parameters device-options iommu kernel-arguments
+configs="
+intree       intree -                 -                   -      -
+direct       ours   dma_mode=direct   -                   -      -
+platform     ours   dma_mode=platform -                   -      -
+iommu-strict ours   dma_mode=platform iommu_platform=on   strict -
+iommu-lazy   ours   dma_mode=platform iommu_platform=on   lazy   -
+pool-strict  ours   dma_mode=pool     iommu_platform=on   strict -
+swiotlb      ours   dma_mode=platform iommu_platform=on   -      swiotlb=force
+"
+[ "$size" = tiny ] && configs=$(echo "$configs" | grep -E '^(intree|direct) ')
+
+work=$build/bench
+rm -rf "$work"
+mkdir -p "$work/raw"
+[ -n "$out" ] || out=$top/bench/results/$(date -u +%Y%m%d-%H%M)-$size-$kernel
+mkdir -p "$out"
+echo "$configs" | awk 'NF { print $1 }' >"$work/configs.txt"
+
+# write_configs DIR ICOUNT: one runner scenario per configuration.
+write_configs() {
+	local dir=$1 icount=$2 name transport params opts iommu append
+	mkdir -p "$dir"
+	echo "$configs" | while read -r name transport params opts iommu append; do
+		[ -n "$name" ] || continue
+		[ "$params" = - ] && params=
+		[ "$opts" = - ] && opts=
+		[ "$iommu" = - ] && iommu=
+		[ "$append" = - ] && append=
+		cat >"$dir/bench-$name.scn" <<-EOF
+		# SPDX-License-Identifier: GPL-2.0
+		# Written by bench/run.sh: benchmark configuration $name.
+		DEVICES="blknull blkshm netbench"
+		DEVICE_OPTS="disable-legacy=on${opts:+,$opts}"
+		IOMMU="$iommu"
+		APPEND="$append"
+		ICOUNT="$icount"
+		QEMU_TRACE="${iommu:+vtd_inv_desc_iotlb_*}"
+		SMP=2
+		MEM=1536
+		GUEST_MODULES="virtio_blk virtio_net"
+		TESTS="vpd_bench.sh"
+		BENCH_TRANSPORT=$transport
+		VPD_MODPARAMS="$params"
+		BENCH_IO_MB=$io_mb
+		BENCH_NET_MB=$net_mb
+		BENCH_PACKETS=$packets
+		BENCH_MAP_ITERS=$iters
+		TIMEOUT=1800
+		EOF
+	done
+}
+
+# run_round LABEL SCENARIO-DIR ROUND JOBS: every configuration once, in an
+# order turned by ROUND, JOBS guests at a time; the console logs and trace
+# marks kept.
+run_round() {
+	local label=$1 dir=$2 round=$3 jobs=$4 names n
+	mapfile -t names < <(echo "$configs" | awk 'NF { print "bench-" $1 }')
+	n=${#names[@]}
+	local order=("${names[@]:$((round % n))}" "${names[@]:0:$((round % n))}")
+	echo "bench: $label round $round: ${order[*]}" >&2
+	"$top/tools/testing/selftests/virtio_dma/vm/run.sh" --arch "$arch" \
+		--build "$build" --kernel "$kernel" --jobs "$jobs" \
+		--scenario-dir "$dir" --extra-initrd "$tools" "${order[@]}" \
+		>"$work/raw/$label-$round.results" || {
+		cat "$work/raw/$label-$round.results" >&2
+		echo "bench: a guest failed; logs in $build/vm/$kernel/" >&2
+		exit 1
+	}
+	for c in "${order[@]}"; do
+		local vm=$build/vm/$kernel/$c to=$work/raw/$label-$round-${c#bench-}
+		cp "$vm.log.clean" "$to.log"
+		cp "$vm.work/marks" "$to.marks" 2>/dev/null || true
+	done
+}
+
+make -s -C "$top" ARCH="$arch" BUILD="$build" module KDIR="/usr/src/linux-headers-$kernel" >/dev/null
+make -s -C "$top" ARCH="$arch" BUILD="$build" selftests >/dev/null
+tools=$("$top/scripts/bench-tools.sh")
+
+start=$(date +%s)
+# Guests run one at a time: what a guest waits for (QEMU completing a
+# request, the host's end of a TCP stream) takes host time, which a second
+# guest would disturb. Only the tiny run, whose figures mean nothing, runs
+# them side by side. The free-running round is at the quick size.
+jobs=1
+[ "$size" = tiny ] && jobs=$(nproc)
+write_configs "$work/icount" 2
+for r in $(seq 1 "$rounds"); do
+	run_round icount "$work/icount" "$r" "$jobs"
+done
+if [ "$size" = full ]; then
+	io_mb=8 net_mb=64 packets=10000 iters=5000
+	write_configs "$work/free" ""
+	run_round free "$work/free" 1 1
+fi
+
+{
+	echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
+	echo "size=$size rounds=$rounds wall_s=$(($(date +%s) - start))"
+	echo "kernel=$kernel"
+	echo "qemu=$(qemu-system-x86_64 --version | head -n 1)"
+	echo "cpu=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1) x $(nproc)"
+	echo "fio=$(fio --version) iperf3=$(iperf3 --version | head -n 1 | cut -d' ' -f2)"
+	echo "network=tap in a private network namespace, vhost off (no /dev/vhost-net)"
+} >"$work/machine.txt"
+"$top/bench/report.sh" "$work" "$out"

@@ -1,0 +1,242 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The guest side of 'make bench' (bench/run.sh): binds the virtio devices
+# to the transport a configuration names, runs fio, iperf3, pktgen and the
+# map microbenchmark, and prints one "vpd-bench: WORKLOAD key=value..."
+# line per figure. Not a test: the runner only asks it to finish.
+#
+# From the configuration (bench/run.sh writes it as a scenario):
+#   BENCH_TRANSPORT   intree (virtio_pci) or ours (virtio_pci_dma)
+#   VPD_MODPARAMS     our module's parameters
+#   BENCH_IO_MB       MiB each 4 KiB fio job moves (128 KiB jobs: 8x)
+#   BENCH_NET_MB      MiB iperf3 sends each way
+#   BENCH_PACKETS     packets pktgen sends per size
+#   BENCH_MAP_ITERS   iterations of each microbenchmark case
+
+. "$(dirname "$0")/lib.sh"
+# fio and iperf3 come with make bench's extra initramfs.
+export PATH=$PATH:/usr/bin
+vpd_require_destructive
+
+say() { echo "vpd-bench: $*"; }
+
+bind_all() {
+	case $BENCH_TRANSPORT in
+	intree)
+		modprobe virtio_pci 2>/dev/null
+		for bdf in $(vpd_virtio_pci_devices); do
+			vpd_bind "$bdf" virtio-pci || vpd_fail "could not bind $bdf to virtio-pci"
+		done
+		;;
+	ours)
+		vpd_setup
+		;;
+	*)
+		vpd_fail "BENCH_TRANSPORT=$BENCH_TRANSPORT: expected intree or ours"
+		;;
+	esac
+}
+
+# The disk whose serial is $1.
+disk_with_serial() {
+	i=0
+	while [ $i -lt 100 ]; do
+		for d in /sys/block/vd*; do
+			[ "$(cat "$d/serial" 2>/dev/null)" = "$1" ] && echo "${d##*/}" && return 0
+		done
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# busy: CPU time the online CPUs spent so far, in ns: the clock less
+# their idle time, which the tick-less idle code accounts to the ns
+# (/proc/stat counts in ticks, far too coarse for one job).
+busy() {
+	awk '/^now at / { now = $3 }
+	/^cpu: / { n++ }
+	/^ *\.(idle|iowait)_sleeptime/ { idle += $(NF - 1) }
+	END { printf "%.0f\n", now * n - idle }' /proc/timer_list
+}
+
+# counters BDF: our DMA calls and bounced bytes so far, or "- -" where
+# the calls are not observed (the in-tree transport, the platform's ops).
+counters() {
+	s=/sys/kernel/debug/virtio_dma/$1
+	if [ "$(cat "$s/observed" 2>/dev/null)" != Y ]; then
+		echo "- -"
+		return
+	fi
+	calls=$(($(cat "$s/maps") + $(cat "$s/unmaps") + $(cat "$s/syncs")))
+	bounced=0
+	[ -e "$s/bounce_to_device" ] &&
+		bounced=$(($(cat "$s/bounce_to_device") + $(cat "$s/bounce_from_device")))
+	echo "$calls $bounced"
+}
+
+# per_op BEFORE AFTER OPS: the increase per operation, or "-".
+per_op() {
+	[ "$1" = - ] && echo - && return
+	awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { printf "%.2f", n ? (b - a) / n : 0 }'
+}
+
+# fio_run DISK RW BS DEPTH BYTES: fio's terse (v3) output for one job.
+fio_run() {
+	fio --name=job --filename="/dev/$1" --rw="$2" --bs="$3" --iodepth="$4" \
+		--ioengine=libaio --direct=1 --io_size="$5" --runtime=600 \
+		--output-format=terse --terse-version=3
+}
+
+# fio_job NAME DISK RW BS DEPTH MiB: one fio job, its figures on one line.
+# The guest's CPU time per I/O leaves out what starting fio costs (fio
+# and its libraries are large): the same job for one block, timed alike,
+# is taken off. The host adds the IOMMU invalidations between the marks.
+fio_job() {
+	name=$1 disk=$2 rw=$3 bs=$4 depth=$5 mb=$6
+	bdf=$(vpd_bdf_of "/sys/block/$disk/device")
+	t0=$(busy)
+	fio_run "$disk" "$rw" "$bs" "$depth" "$bs" >/dev/null || vpd_fail "fio $name failed"
+	startup=$(($(busy) - t0))
+	c=$(counters "$bdf")
+	c0=${c% *} b0=${c#* }
+	vpd_host mark "$name-start"
+	sleep 1
+	t0=$(busy)
+	out=$(fio_run "$disk" "$rw" "$bs" "$depth" "${mb}M") || vpd_fail "fio $name failed"
+	t1=$(busy)
+	vpd_host mark "$name-end"
+	sleep 1
+	c=$(counters "$bdf")
+	c1=${c% *} b1=${c#* }
+	# Terse v3: read figures from field 6, write figures from 47; the
+	# clat percentiles are "P%=usec" fields. The CPU time is the whole
+	# guest's, interrupts and completions included.
+	echo "$out" | awk -F';' -v name="$name" -v c0="$c0" -v c1="$c1" \
+		-v b0="$b0" -v b1="$b1" -v ns=$((t1 - t0 - startup)) -v bs="${bs%k}" '
+	function pct(base, p,   i, kv) {
+		for (i = base; i < base + 20; i++) {
+			split($i, kv, "%=")
+			if (kv[1] + 0 == p)
+				return kv[2]
+		}
+		return "-"
+	}
+	function per(a, b, n) {
+		return a == "-" ? "-" : sprintf("%.2f", (b - a) / n)
+	}
+	{
+		w = ($8 + 0 == 0) ? 41 : 0
+		kb = $(6 + w); bw = $(7 + w); iops = $(8 + w); ms = $(9 + w)
+		ios = kb / bs
+		if (ios < 1)
+			ios = 1
+		if (ns < 0)
+			ns = 0
+		cpu = ns / 1000 / ios
+		printf "vpd-bench: fio %s iops=%d bw_kib=%d clat_mean_us=%.1f clat_p50_us=%s clat_p99_us=%s cpu_us_per_io=%.1f dma_calls_per_io=%s bounce_bytes_per_io=%s ios=%d\n",
+			name, iops, bw, $(16 + w), pct(18 + w, 50), pct(18 + w, 99), cpu,
+			per(c0, c1, ios), per(b0, b1, ios), ios
+	}'
+}
+
+fio_all() {
+	null=$(disk_with_serial vpd-null1) || vpd_fail "no null-backed disk"
+	shm=$(disk_with_serial vpd-shm2) || vpd_fail "no tmpfs-backed disk"
+	mb=$BENCH_IO_MB big=$((BENCH_IO_MB * 8))
+	# A first run pages fio and its libraries in, so that no job pays.
+	fio_run "$null" read 4k 1 4k >/dev/null || vpd_fail "fio does not run"
+	fio_job null-randread-4k-qd1 "$null" randread 4k 1 "$mb"
+	fio_job null-randread-4k-qd16 "$null" randread 4k 16 "$mb"
+	fio_job null-randwrite-4k-qd1 "$null" randwrite 4k 1 "$mb"
+	fio_job null-randwrite-4k-qd16 "$null" randwrite 4k 16 "$mb"
+	fio_job null-seqread-128k-qd4 "$null" read 128k 4 "$big"
+	fio_job shm-randread-4k-qd16 "$shm" randread 4k 16 "$mb"
+	fio_job shm-randwrite-4k-qd16 "$shm" randwrite 4k 16 "$mb"
+	fio_job shm-seqread-128k-qd4 "$shm" read 128k 4 "$big"
+}
+
+net_up() {
+	ifc=
+	for n in /sys/class/net/*; do
+		[ "${n##*/}" = lo ] || { ifc=${n##*/}; break; }
+	done
+	[ -n "$ifc" ] || vpd_fail "no network interface"
+	ip addr add 192.0.2.2/24 dev "$ifc"
+	ip link set "$ifc" up
+	i=0
+	until ping -c 1 -W 1 192.0.2.1 >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 20 ] || vpd_fail "the host side of $ifc does not answer"
+	done
+}
+
+# iperf3_run NAME [-R]: TCP throughput as the receiving side counted it.
+iperf3_run() {
+	name=$1
+	shift
+	kbps=$(iperf3 -c 192.0.2.1 -n "${BENCH_NET_MB}M" -f k "$@" |
+		awk '/receiver$/ { for (i = 1; i < NF; i++) if ($(i + 1) == "Kbits/sec") print $i }')
+	[ -n "$kbps" ] || vpd_fail "iperf3 $name reported nothing"
+	say "iperf3 $name mbit_s=$(awk -v k="$kbps" 'BEGIN { printf "%.1f", k / 1000 }')"
+}
+
+# pktgen_run SIZE: transmit cost per packet of SIZE bytes (with FCS).
+pktgen_run() {
+	pg=/proc/net/pktgen
+	echo "add_device $ifc" >$pg/kpktgend_0
+	mac=$(awk '$1 == "192.0.2.1" { print $4 }' /proc/net/arp)
+	for c in "count $BENCH_PACKETS" "pkt_size $1" "delay 0" \
+		"dst 192.0.2.1" "dst_mac $mac" "clone_skb 0"; do
+		echo "$c" >$pg/$ifc
+	done
+	echo start >$pg/pgctrl
+	pps=$(sed -n 's/^ *\([0-9]*\)pps.*/\1/p' $pg/$ifc)
+	echo "rem_device_all" >$pg/kpktgend_0
+	[ -n "$pps" ] && [ "$pps" -gt 0 ] || vpd_fail "pktgen $1 B reported nothing"
+	say "pktgen tx-$1 pps=$pps ns_per_packet=$((1000000000 / pps))"
+}
+
+net_all() {
+	net_up
+	iperf3_run tcp-tx
+	iperf3_run tcp-rx -R
+	modprobe pktgen || vpd_fail "no pktgen module"
+	pktgen_run 64
+	pktgen_run 1500
+}
+
+# The microbenchmark goes through the null disk's DMA ops.
+map_all() {
+	modprobe vpd_map_bench || vpd_fail "no vpd_map_bench module"
+	bdf=$(vpd_bdf_of "/sys/block/$(disk_with_serial vpd-null1)/device")
+	run=/sys/kernel/debug/vpd_map_bench/run
+	for threads in 1 2; do
+		[ "$threads" -le "$(nproc)" ] || continue
+		for size in 64 4096 65536; do
+			echo "$bdf $size $threads $BENCH_MAP_ITERS" >$run ||
+				vpd_fail "map benchmark $size B x$threads failed"
+			r=$(cat $run)
+			say "map size-$size-threads-$threads $(echo "$r" |
+				sed 's/.*\(map_unmap_ns=[0-9]*\) \(sync_ns=[0-9]*\)/\1 \2/')"
+		done
+	done
+	rmmod vpd_map_bench
+}
+
+bind_all
+for bdf in $(vpd_virtio_pci_devices); do
+	m=-
+	[ -e "/sys/bus/pci/devices/$bdf/virtio_dma/mode" ] && m=$(vpd_mode "$bdf")
+	say "device $bdf driver=$(vpd_driver_of "$bdf") mode=$m"
+done
+say "kernel $(uname -r) cpus=$(nproc)"
+map_all
+# fio and the network run on one CPU: the clock then counts what the
+# transport executes, with nothing running beside it.
+[ -w /sys/devices/system/cpu/cpu1/online ] && echo 0 >/sys/devices/system/cpu/cpu1/online
+fio_all
+net_all
+say "done"
+exit 0

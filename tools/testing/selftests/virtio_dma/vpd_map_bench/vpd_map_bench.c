@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Benchmark-only module: times the DMA API calls a virtio driver makes,
+ * through the DMA ops a PCI device has right now (ours in one of their
+ * modes, or the platform's under the in-tree virtio_pci), like the
+ * kernel's dma_map_benchmark, which distribution kernels do not build.
+ *
+ *   echo "<pci address> <bytes> <threads> <iterations>" \
+ *       > /sys/kernel/debug/vpd_map_bench/run
+ *   cat /sys/kernel/debug/vpd_map_bench/run
+ *
+ * Each thread, bound to a CPU of its own, makes @iterations map+unmap
+ * pairs of a DMA_TO_DEVICE buffer (what a transmit costs); then, in a
+ * second phase, as many sync_for_device+sync_for_cpu pairs on one
+ * DMA_FROM_DEVICE mapping (what a reused receive buffer costs). A phase is
+ * timed from the moment all its threads are released until the last one
+ * is done; the result is that time over all the pairs of all threads, so
+ * more threads on as many idle CPUs should make it smaller, and contention
+ * shows as a figure that does not shrink. The buffers are the benchmark's
+ * own: the device never sees them, so any bound virtio device will do.
+ */
+
+#include <linux/debugfs.h>
+#include <linux/dma-mapping.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+
+#define VPD_MB_MAX_THREADS	8
+#define VPD_MB_MAX_SIZE		SZ_1M
+
+/* One phase of one run, shared by its threads. */
+struct vpd_mb_phase {
+	struct device *dev;
+	size_t size;
+	unsigned int iters;
+	bool sync;
+	atomic_t waiting;
+	bool go;
+	atomic_t err;
+};
+
+struct vpd_mb_thread {
+	struct vpd_mb_phase *phase;
+	struct completion timed;
+	struct completion done;
+};
+
+static DEFINE_MUTEX(vpd_mb_lock);
+static char vpd_mb_result[160] = "no run yet\n";
+static struct dentry *vpd_mb_dir;
+
+static int vpd_mb_loop(struct vpd_mb_phase *p, void *buf, dma_addr_t a)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->iters; i++) {
+		if (p->sync) {
+			dma_sync_single_for_device(p->dev, a, p->size, DMA_FROM_DEVICE);
+			dma_sync_single_for_cpu(p->dev, a, p->size, DMA_FROM_DEVICE);
+		} else {
+			a = dma_map_single(p->dev, buf, p->size, DMA_TO_DEVICE);
+			if (dma_mapping_error(p->dev, a))
+				return -ENOMEM;
+			dma_unmap_single(p->dev, a, p->size, DMA_TO_DEVICE);
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
+static int vpd_mb_thread_fn(void *data)
+{
+	struct vpd_mb_thread *t = data;
+	struct vpd_mb_phase *p = t->phase;
+	void *buf = kzalloc(p->size, GFP_KERNEL);
+	dma_addr_t a = DMA_MAPPING_ERROR;
+	int err = buf ? 0 : -ENOMEM;
+
+	if (!err && p->sync) {
+		a = dma_map_single(p->dev, buf, p->size, DMA_FROM_DEVICE);
+		if (dma_mapping_error(p->dev, a))
+			err = -ENOMEM;
+	}
+	/* At the start line: the clock starts when every thread is there. */
+	atomic_dec(&p->waiting);
+	while (!READ_ONCE(p->go))
+		cond_resched();
+	if (!err)
+		err = vpd_mb_loop(p, buf, a);
+	complete(&t->timed);
+
+	if (p->sync && !dma_mapping_error(p->dev, a))
+		dma_unmap_single(p->dev, a, p->size, DMA_FROM_DEVICE);
+	kfree(buf);
+	if (err)
+		atomic_set(&p->err, err);
+	complete(&t->done);
+	return 0;
+}
+
+/* Runs one phase on @nr threads; returns ns per pair, or an error. */
+static s64 vpd_mb_phase(struct vpd_mb_phase *p, unsigned int nr)
+{
+	struct vpd_mb_thread *t;
+	struct task_struct *task;
+	unsigned int i, started;
+	u64 start;
+
+	t = kcalloc(nr, sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	atomic_set(&p->waiting, nr);
+	for (started = 0; started < nr; started++) {
+		t[started].phase = p;
+		init_completion(&t[started].timed);
+		init_completion(&t[started].done);
+		task = kthread_create(vpd_mb_thread_fn, &t[started],
+				      "vpd_map_bench/%u", started);
+		if (IS_ERR(task)) {
+			atomic_set(&p->err, PTR_ERR(task));
+			break;
+		}
+		kthread_bind(task, cpumask_local_spread(started, NUMA_NO_NODE));
+		wake_up_process(task);
+	}
+	/* Threads that will never come must not hold the others back. */
+	atomic_sub(nr - started, &p->waiting);
+	while (atomic_read(&p->waiting))
+		cond_resched();
+	start = ktime_get_ns();
+	WRITE_ONCE(p->go, true);
+	for (i = 0; i < started; i++)
+		wait_for_completion(&t[i].timed);
+	start = ktime_get_ns() - start;
+	for (i = 0; i < started; i++)
+		wait_for_completion(&t[i].done);
+	kfree(t);
+	return atomic_read(&p->err) ?: div_u64(start, (u64)nr * p->iters);
+}
+
+static int vpd_mb_run(struct device *dev, size_t size, unsigned int nr,
+		      unsigned int iters)
+{
+	struct vpd_mb_phase map = { .dev = dev, .size = size, .iters = iters };
+	struct vpd_mb_phase sync = map;
+	s64 map_ns, sync_ns;
+
+	sync.sync = true;
+	map_ns = vpd_mb_phase(&map, nr);
+	if (map_ns < 0)
+		return map_ns;
+	sync_ns = vpd_mb_phase(&sync, nr);
+	if (sync_ns < 0)
+		return sync_ns;
+	snprintf(vpd_mb_result, sizeof(vpd_mb_result),
+		 "device=%s size=%zu threads=%u iterations=%u map_unmap_ns=%lld sync_ns=%lld\n",
+		 dev_name(dev), size, nr, iters, map_ns, sync_ns);
+	return 0;
+}
+
+static ssize_t vpd_mb_write(struct file *file, const char __user *ubuf,
+			    size_t len, loff_t *ppos)
+{
+	unsigned int nr, iters;
+	struct device *dev;
+	char cmd[96], bdf[32];
+	size_t size;
+	int err;
+
+	if (len >= sizeof(cmd))
+		return -EINVAL;
+	if (copy_from_user(cmd, ubuf, len))
+		return -EFAULT;
+	cmd[len] = '\0';
+	if (sscanf(cmd, "%31s %zu %u %u", bdf, &size, &nr, &iters) != 4 ||
+	    !size || size > VPD_MB_MAX_SIZE || !nr || nr > VPD_MB_MAX_THREADS ||
+	    nr > num_online_cpus() || !iters) {
+		pr_err("expected \"<pci address> <bytes, up to %u> <threads, up to %u and the CPUs> <iterations>\"\n",
+		       VPD_MB_MAX_SIZE, VPD_MB_MAX_THREADS);
+		return -EINVAL;
+	}
+	dev = bus_find_device_by_name(&pci_bus_type, NULL, bdf);
+	if (!dev) {
+		pr_err("no PCI device %s\n", bdf);
+		return -ENODEV;
+	}
+	mutex_lock(&vpd_mb_lock);
+	err = vpd_mb_run(dev, size, nr, iters);
+	mutex_unlock(&vpd_mb_lock);
+	put_device(dev);
+	return err ?: len;
+}
+
+static ssize_t vpd_mb_read(struct file *file, char __user *ubuf, size_t len,
+			   loff_t *ppos)
+{
+	ssize_t ret;
+
+	mutex_lock(&vpd_mb_lock);
+	ret = simple_read_from_buffer(ubuf, len, ppos, vpd_mb_result,
+				      strlen(vpd_mb_result));
+	mutex_unlock(&vpd_mb_lock);
+	return ret;
+}
+
+static const struct file_operations vpd_mb_fops = {
+	.owner = THIS_MODULE,
+	.read = vpd_mb_read,
+	.write = vpd_mb_write,
+	.llseek = default_llseek,
+};
+
+static int __init vpd_mb_init(void)
+{
+	vpd_mb_dir = debugfs_create_dir("vpd_map_bench", NULL);
+	debugfs_create_file("run", 0600, vpd_mb_dir, NULL, &vpd_mb_fops);
+	return 0;
+}
+module_init(vpd_mb_init);
+
+static void __exit vpd_mb_exit(void)
+{
+	debugfs_remove_recursive(vpd_mb_dir);
+}
+module_exit(vpd_mb_exit);
+
+MODULE_DESCRIPTION("Times DMA map, unmap and sync through a PCI device's DMA ops");
+MODULE_LICENSE("GPL");

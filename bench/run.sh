@@ -42,8 +42,8 @@ done
 arch=$(uname -m)
 [ -n "$kernel" ] || kernel=$("$top/scripts/kernels.sh" --arch "$arch" default)
 case $size in
-full) io_mb=16 net_mb=128 packets=20000 iters=10000; : "${rounds:=3}" ;;
-quick) io_mb=8 net_mb=64 packets=10000 iters=5000; : "${rounds:=1}" ;;
+full) io_mb=8 net_mb=64 packets=10000 iters=5000; : "${rounds:=3}" ;;
+quick) io_mb=4 net_mb=32 packets=5000 iters=2500; : "${rounds:=1}" ;;
 tiny) io_mb=1 net_mb=4 packets=1000 iters=200; : "${rounds:=1}" ;;
 esac
 [ "$rounds" -ge 1 ] 2>/dev/null || { echo "bench: --rounds must be a positive number" >&2; exit 2; }
@@ -141,7 +141,7 @@ for r in $(seq 1 "$rounds"); do
 	run_round icount "$work/icount" "$r" "$jobs"
 done
 if [ "$size" = full ]; then
-	io_mb=8 net_mb=64 packets=10000 iters=5000
+	io_mb=4 net_mb=32 packets=5000 iters=2500
 	write_configs "$work/free" ""
 	run_round free "$work/free" 1 1
 fi

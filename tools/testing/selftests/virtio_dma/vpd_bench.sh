@@ -51,15 +51,19 @@ disk_with_serial() {
 	return 1
 }
 
-# busy: CPU time the online CPUs spent so far, in ns: the clock less
-# their idle time, which the tick-less idle code accounts to the ns
-# (/proc/stat counts in ticks, far too coarse for one job).
-busy() {
-	awk '/^now at / { now = $3 }
-	/^cpu: / { n++ }
-	/^ *\.(idle|iowait)_sleeptime/ { idle += $(NF - 1) }
-	END { printf "%.0f\n", now * n - idle }' /proc/timer_list
-}
+# /tmp/vpd_busy FILE writes the CPU time the online CPUs spent so far,
+# in ns, to FILE: the clock less their idle time, which the tick-less idle
+# code accounts to the ns (/proc/stat counts in ticks, far too coarse for
+# one job). fio runs it just before and just after a job's I/O, so that
+# what starting fio costs (it and its libraries are large) stays out.
+cat >/tmp/vpd_busy <<'EOF'
+#!/bin/sh
+awk '/^now at / { now = $3 }
+/^cpu: / { n++ }
+/^ *\.(idle|iowait)_sleeptime/ { idle += $(NF - 1) }
+END { printf "%.0f\n", now * n - idle }' /proc/timer_list >"$1"
+EOF
+chmod +x /tmp/vpd_busy
 
 # counters BDF: our DMA calls and bounced bytes so far, or "- -" where
 # the calls are not observed (the in-tree transport, the platform's ops).
@@ -86,26 +90,22 @@ per_op() {
 fio_run() {
 	fio --name=job --filename="/dev/$1" --rw="$2" --bs="$3" --iodepth="$4" \
 		--ioengine=libaio --direct=1 --io_size="$5" --runtime=600 \
+		--exec_prerun="/tmp/vpd_busy /tmp/busy0" \
+		--exec_postrun="/tmp/vpd_busy /tmp/busy1" \
 		--output-format=terse --terse-version=3
 }
 
 # fio_job NAME DISK RW BS DEPTH MiB: one fio job, its figures on one line.
-# The guest's CPU time per I/O leaves out what starting fio costs (fio
-# and its libraries are large): the same job for one block, timed alike,
-# is taken off. The host adds the IOMMU invalidations between the marks.
+# The host adds the IOMMU invalidations between the two marks.
 fio_job() {
 	name=$1 disk=$2 rw=$3 bs=$4 depth=$5 mb=$6
 	bdf=$(vpd_bdf_of "/sys/block/$disk/device")
-	t0=$(busy)
-	fio_run "$disk" "$rw" "$bs" "$depth" "$bs" >/dev/null || vpd_fail "fio $name failed"
-	startup=$(($(busy) - t0))
 	c=$(counters "$bdf")
 	c0=${c% *} b0=${c#* }
 	vpd_host mark "$name-start"
 	sleep 1
-	t0=$(busy)
 	out=$(fio_run "$disk" "$rw" "$bs" "$depth" "${mb}M") || vpd_fail "fio $name failed"
-	t1=$(busy)
+	t0=$(cat /tmp/busy0) t1=$(cat /tmp/busy1)
 	vpd_host mark "$name-end"
 	sleep 1
 	c=$(counters "$bdf")
@@ -114,7 +114,7 @@ fio_job() {
 	# clat percentiles are "P%=usec" fields. The CPU time is the whole
 	# guest's, interrupts and completions included.
 	echo "$out" | awk -F';' -v name="$name" -v c0="$c0" -v c1="$c1" \
-		-v b0="$b0" -v b1="$b1" -v ns=$((t1 - t0 - startup)) -v bs="${bs%k}" '
+		-v b0="$b0" -v b1="$b1" -v ns=$((t1 - t0)) -v bs="${bs%k}" '
 	function pct(base, p,   i, kv) {
 		for (i = base; i < base + 20; i++) {
 			split($i, kv, "%=")

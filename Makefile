@@ -11,16 +11,23 @@
 #   make check-debug      the tests on a debug kernel (KASAN, lockdep, ...)
 #   make bench [QUICK=1]  what each DMA mode costs, against virtio_pci
 #   make deps             install what the above need from Debian's packages
+#   make ARCH=powerpc     the same for ppc64le (pseries) guests, cross-built
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BUILD ?= $(TOP)/build
 ARCH ?= $(shell uname -m)
-KERNELS := $(TOP)/scripts/kernels.sh --arch $(ARCH)
+# The guest architecture as uname -m says it, the kernel's name for it,
+# and a cross compiler where it is not the host's.
+GARCH := $(if $(filter powerpc ppc64le ppc64el,$(ARCH)),ppc64le,$(if $(filter x86 x86_64 amd64,$(ARCH)),x86_64,$(ARCH)))
+KARCH := $(if $(filter ppc64le,$(GARCH)),powerpc,x86)
+CROSS_COMPILE ?= $(if $(filter-out $(shell uname -m),$(GARCH)),$(if $(filter ppc64le,$(GARCH)),powerpc64le,$(GARCH))-linux-gnu-)
+KBUILD_ARGS := ARCH=$(KARCH) $(if $(CROSS_COMPILE),CROSS_COMPILE=$(CROSS_COMPILE))
+KERNELS := $(TOP)/scripts/kernels.sh --arch $(GARCH)
 
 # The machines' own kernel has no headers: fall back to the newest
 # installed Debian header tree that has a bootable image next to it.
-KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
-		    $(addprefix /usr/src/linux-headers-,$(shell $(KERNELS) default)))
+KDIR ?= $(firstword $(if $(CROSS_COMPILE),,$(wildcard /lib/modules/$(shell uname -r)/build)) \
+		    $(shell $(KERNELS) kdir $$($(KERNELS) default)))
 KVER = $(shell $(KERNELS) kver $(KDIR))
 OUT = $(BUILD)/$(KVER)
 
@@ -42,23 +49,23 @@ module:
 	@mkdir -p $(OUT)/generated
 	@cd $(TOP) && cp -rsf $(TOP)/Kbuild $(TOP)/drivers $(TOP)/include $(OUT)/
 	@$(TOP)/scripts/compat-probe.sh $(KDIR) $(OUT)/generated/vpd_compat_probed.h
-	$(MAKE) -C $(KDIR) M=$(OUT) CONFIG_VIRTIO_PCI_DMA=m modules
+	$(MAKE) -C $(KDIR) M=$(OUT) $(KBUILD_ARGS) CONFIG_VIRTIO_PCI_DMA=m modules
 	@ln -sf $(OUT)/virtio_pci_dma.ko $(TOP)/virtio_pci_dma.ko
 	@set -e; for t in $(TEST_MODULES); do \
 		mkdir -p $(OUT)/test-modules/$$(basename $$t); \
 		cp -rsf $(TOP)/$$t/. $(OUT)/test-modules/$$(basename $$t)/; \
-		$(MAKE) -C $(KDIR) M=$(OUT)/test-modules/$$(basename $$t) modules; \
+		$(MAKE) -C $(KDIR) M=$(OUT)/test-modules/$$(basename $$t) $(KBUILD_ARGS) modules; \
 	done
 
 all-kernels:
 	@set -e; for k in $$($(KERNELS) list); do \
-		$(MAKE) -f $(TOP)/Makefile module KDIR=/usr/src/linux-headers-$$k; \
+		$(MAKE) -f $(TOP)/Makefile module KDIR=$$($(KERNELS) kdir $$k); \
 	done
 
 # sparse reports on stderr; a clean run prints no warning or error line.
 sparse:
 	@set -e; for k in $$($(KERNELS) list); do \
-		$(MAKE) -f $(TOP)/Makefile module C=2 KDIR=/usr/src/linux-headers-$$k \
+		$(MAKE) -f $(TOP)/Makefile module C=2 KDIR=$$($(KERNELS) kdir $$k) \
 			2>&1 | tee $(BUILD)/sparse-$$k.log; \
 		! grep -E ': (warning|error):' $(BUILD)/sparse-$$k.log; \
 	done
@@ -73,26 +80,33 @@ checkpatch: ksrc
 # Built in build/selftests-obj-ARCH, installed as the guests see them in
 # build/selftests-ARCH.
 selftests: ksrc
-	@rm -rf $(BUILD)/selftests-$(ARCH)
-	@mkdir -p $(BUILD)/selftests-obj-$(ARCH)
+	@rm -rf $(BUILD)/selftests-$(GARCH)
+	@mkdir -p $(BUILD)/selftests-obj-$(GARCH)
 	$(MAKE) -C $(TOP)/tools/testing/selftests/virtio_dma \
+		$(if $(CROSS_COMPILE),CROSS_COMPILE=$(CROSS_COMPILE)) \
 		KSFT_DIR=$(BUILD)/ksrc/tools/testing/selftests \
-		OUTPUT=$(BUILD)/selftests-obj-$(ARCH) \
-		INSTALL_PATH=$(BUILD)/selftests-$(ARCH) install
+		OUTPUT=$(BUILD)/selftests-obj-$(GARCH) \
+		INSTALL_PATH=$(BUILD)/selftests-$(GARCH) install
+
+# make check covers the pseries guests too where the host is x86: they
+# are cross-built and run under TCG like the x86 ones.
+CHECK_ARCHES ?= $(GARCH) $(if $(filter x86_64,$(GARCH)),ppc64le)
 
 deps:
-	@$(TOP)/scripts/install-deps.sh --arch $(ARCH)
+	@set -e; for a in $(CHECK_ARCHES); do \
+		$(TOP)/scripts/install-deps.sh --arch $$a; \
+	done
 
 run: deps all-kernels selftests
-	@$(TOP)/tools/testing/selftests/virtio_dma/vm/run.sh --arch $(ARCH) \
+	@$(TOP)/tools/testing/selftests/virtio_dma/vm/run.sh --arch $(GARCH) \
 		--build $(BUILD) --show run
 
 check: deps
-	@$(TOP)/scripts/check.sh --arch $(ARCH) --build $(BUILD)
+	@$(TOP)/scripts/check.sh $(addprefix --arch ,$(CHECK_ARCHES)) --build $(BUILD)
 
 check-debug:
-	@$(TOP)/scripts/install-deps.sh --arch $(ARCH) --debug
-	@$(TOP)/scripts/check.sh --arch $(ARCH) --build $(BUILD) --debug
+	@$(TOP)/scripts/install-deps.sh --arch $(GARCH) --debug
+	@$(TOP)/scripts/check.sh --arch $(GARCH) --build $(BUILD) --debug
 
 bench: deps
 	@$(TOP)/bench/run.sh --build $(BUILD) $(if $(QUICK),--quick)

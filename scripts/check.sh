@@ -6,7 +6,10 @@
 # in QEMU guests of every target kernel. Each check is one result line;
 # the last line printed is the "N passed, N failed" summary.
 #
-#   check.sh [--arch A] [--build DIR] [--debug] [SCENARIO...]
+#   check.sh [--arch A]... [--build DIR] [--debug] [SCENARIO...]
+#
+# Each --arch adds a guest architecture (default: the host's); a scenario
+# runs on the architectures its ARCHES variable names (default x86_64).
 #
 # --debug: the same on a debug kernel built from linux-source-6.1
 # (DMA-API debug, KASAN, lockdep, kmemleak, debug objects, fault
@@ -15,12 +18,12 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-arch=$(uname -m)
+arches=()
 build=$top/build
 debug=
 while [ $# -gt 0 ]; do
 	case $1 in
-	--arch) arch=$2; shift 2 ;;
+	--arch) arches+=("$2"); shift 2 ;;
 	--build) build=$2; shift 2 ;;
 	--debug) debug=1; shift ;;
 	*) break ;;
@@ -52,39 +55,55 @@ no_warnings() { # no_warnings LOG COMMAND...: the command passes, printing no wa
 	! grep -E '(warning|error):' "$log"
 }
 
-mk() { make -s -C "$top" ARCH="$arch" BUILD="$build" "$@"; }
+[ ${#arches[@]} -gt 0 ] || arches=("$(uname -m)")
+record checkpatch make -s -C "$top" BUILD="$build" checkpatch
 
-kernels=$("$top/scripts/kernels.sh" --arch "$arch" list)
-run_args=()
-if [ -n "$debug" ]; then
-	record debug-kernel "$top/scripts/debug-kernel.sh"
-	dbg=$(tail -n 1 "$logs/debug-kernel.log")
-	record build-debug mk module KDIR="$dbg/build"
-	run_args=(--debug-kernel "$dbg")
-	kernels=
-fi
-for k in $kernels; do
-	record "build-W1-$k" no_warnings "$logs/w1-$k.out" \
-		mk module W=1 KDIR="/usr/src/linux-headers-$k"
-	record "sparse-$k" no_warnings "$logs/sparse-$k.out" \
-		mk module C=2 KDIR="/usr/src/linux-headers-$k"
-done
-record checkpatch mk checkpatch
-record selftests-build mk selftests
-
-if [ $# -eq 0 ]; then
-	# Every scenario but the demo that 'make run' boots, and the audit
-	# variant of those that ask for one.
+# scenarios ARCH: every scenario for ARCH but the demo that 'make run'
+# boots, and the audit variant of those that ask for one.
+scenarios() {
+	local f name on
 	for f in "$vm"/scenarios/*.scn; do
 		name=$(basename "$f" .scn)
 		[ "$name" = run ] && continue
+		on=$(sed -n 's/^ARCHES="\(.*\)"$/\1/p' "$f")
+		case " ${on:-x86_64} " in *" $1 "*) ;; *) continue ;; esac
 		grep -q '^DEBUG_ONLY=1$' "$f" && [ -z "$debug" ] && continue
-		set -- "$@" "$name"
-		grep -q '^AUDIT_VARIANT=1$' "$f" && [ -z "$debug" ] && set -- "$@" "$name+audit"
+		echo "$name"
+		grep -q '^AUDIT_VARIANT=1$' "$f" && [ -z "$debug" ] && echo "$name+audit"
 	done
-fi
-"$vm/run.sh" --arch "$arch" --build "$build" --results "$results" "${run_args[@]}" "$@" |
-	grep -Ev '^[0-9]+ passed, ' || true
+}
+
+for arch in "${arches[@]}"; do
+	mk() { make -s -C "$top" ARCH="$arch" BUILD="$build" "$@"; }
+	kernels=$("$top/scripts/kernels.sh" --arch "$arch" list)
+	run_args=()
+	if [ -n "$debug" ]; then
+		record debug-kernel "$top/scripts/debug-kernel.sh"
+		dbg=$(tail -n 1 "$logs/debug-kernel.log")
+		record build-debug mk module KDIR="$dbg/build"
+		run_args=(--debug-kernel "$dbg")
+		kernels=
+	fi
+	[ -n "$debug" ] || [ -n "$kernels" ] ||
+		echo "not ok host/kernels-$arch (none installed: run 'make deps')" | tee -a "$results"
+	for k in $kernels; do
+		kdir=$("$top/scripts/kernels.sh" --arch "$arch" kdir "$k")
+		record "build-W1-$k" no_warnings "$logs/w1-$k.out" \
+			mk module W=1 KDIR="$kdir"
+		record "sparse-$k" no_warnings "$logs/sparse-$k.out" \
+			mk module C=2 KDIR="$kdir"
+	done
+	record "selftests-build-$arch" mk selftests
+
+	if [ $# -eq 0 ]; then
+		mapfile -t names < <(scenarios "$arch")
+	else
+		names=("$@")
+	fi
+	[ ${#names[@]} -gt 0 ] || continue
+	"$vm/run.sh" --arch "$arch" --build "$build" --results "$results" \
+		"${run_args[@]}" "${names[@]}" | grep -Ev '^[0-9]+ passed, ' || true
+done
 
 # make bench's tooling, end to end on a tiny run: the guests' figures
 # parsed, the table with its ratios and the chart written.
@@ -97,6 +116,7 @@ bench_tiny() {
 		head -c 8 "$out/ratios.png" | cmp -s - <(printf '\211PNG\r\n\032\n')
 }
 if [ $# -eq 0 ] && [ -z "$debug" ]; then
+	arch=${arches[0]}
 	record bench-tiny bench_tiny
 fi
 

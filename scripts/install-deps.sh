@@ -29,12 +29,20 @@ missing() { # prints the packages in $* that are not installed
 	done
 }
 
+# A mirror can be caught mid-sync, a foreign architecture's index most
+# often: retry, then go on with the indexes that did come (the main
+# suite's, usually) rather than stop.
 updated=
 apt_update() {
 	[ -n "$updated" ] && return
 	echo "install-deps: apt-get update" >&2
-	apt-get update -qq
 	updated=1
+	for i in 1 2 3; do
+		apt-get update -qq && return 0
+		echo "install-deps: apt-get update failed ($i of 3): an index out of step with its mirror?" >&2
+		sleep $((i * 5))
+	done
+	echo "install-deps: going on with the package indexes that did download" >&2
 }
 
 apt_install() {
@@ -58,13 +66,27 @@ tools="make gcc libc6-dev perl kmod cpio xz-utils zstd busybox-static
 
 case $arch in
 x86_64 | x86 | amd64)
-	flavour=amd64
+	garch=x86_64 flavour=amd64
+	;;
+ppc64le | powerpc | ppc64el)
+	garch=ppc64le flavour=powerpc64le darch=ppc64el
+	cross="gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross"
 	;;
 *)
 	echo "install-deps: architecture '$arch' is not supported yet" >&2
 	exit 2
 	;;
 esac
+
+# Guests of another architecture: a cross compiler, QEMU for it, this
+# host's kbuild tools, and that architecture's Debian kernel, headers and
+# busybox unpacked outside the system (scripts/foreign-root.sh).
+if [ "$garch" != "$(uname -m)" ]; then
+	# shellcheck disable=SC2086
+	apt_install $(missing $tools $cross qemu-system-ppc linux-kbuild-6.1)
+	"$(dirname "$0")/foreign-root.sh" "$darch" >/dev/null
+	exit 0
+fi
 
 [ -n "$debug" ] && tools="$tools flex bison bc libelf-dev libssl-dev"
 

@@ -12,6 +12,8 @@
 #include <linux/virtio.h>
 #include <linux/virtio_pci_modern.h>
 
+#include "compat/vpd_compat.h"
+
 enum vpd_mode {
 	VPD_MODE_DIRECT,
 	VPD_MODE_PLATFORM,
@@ -85,6 +87,7 @@ struct vpd_dma {
 	enum vpd_mode mode;
 	bool access_platform;
 	bool arch_wants;
+	bool translates;
 	bool observed;
 	struct vpd_stats stats;
 	struct vpd_pool *pool;
@@ -97,6 +100,7 @@ struct vpd_dma {
 		u64 coherent_dma_mask;
 		bool dma_iommu;
 		bool dma_skip_sync;
+		struct vpd_ops_bypass ops_bypass;
 	} saved;
 };
 

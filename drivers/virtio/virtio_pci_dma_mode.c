@@ -150,13 +150,21 @@ bool arch_virtio_wants_dma_ops(struct pci_dev *pdev)
 /*
  * Does an IOMMU translate the device's DMA? Then only a device that
  * negotiated ACCESS_PLATFORM goes through it, and only the platform's
- * ops hand out addresses it understands.
+ * ops hand out addresses it understands. Asked before our ops replace
+ * the platform's.
  */
 static bool vpd_iommu_translates(struct pci_dev *pdev)
 {
 	struct iommu_domain *domain = iommu_get_domain_for_dev(&pdev->dev);
 
-	return domain && (domain->type & __IOMMU_DOMAIN_PAGING);
+	if (domain && (domain->type & __IOMMU_DOMAIN_PAGING))
+		return true;
+	/*
+	 * pseries: every PCI device sits behind TCE tables, with no IOMMU
+	 * domain to ask. Their ops hand out TCE addresses, or addresses in
+	 * a direct window at an offset: never guest-physical ones.
+	 */
+	return IS_ENABLED(CONFIG_PPC_PSERIES) && get_dma_ops(&pdev->dev);
 }
 
 /*
@@ -166,9 +174,8 @@ static bool vpd_iommu_translates(struct pci_dev *pdev)
  */
 static int vpd_mode_usable(struct pci_dev *pdev, enum vpd_mode mode,
 			   bool access_platform, bool arch_wants,
-			   bool platform_pool)
+			   bool translates, bool platform_pool)
 {
-	bool translates = vpd_iommu_translates(pdev);
 	bool platform_addresses = mode == VPD_MODE_PLATFORM ||
 				  (mode == VPD_MODE_POOL && platform_pool);
 
@@ -267,10 +274,11 @@ int vpd_select_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev)
 	int err;
 
 	dma->arch_wants = force_arch_dma || arch_virtio_wants_dma_ops(pdev);
+	dma->translates = vpd_iommu_translates(pdev);
 	mode = vpd_choose_mode(dma);
 	/* A pool of the platform's: only with the feature, see vpd_pool_create(). */
 	err = vpd_mode_usable(pdev, mode, dma->access_platform, dma->arch_wants,
-			      dma->access_platform);
+			      dma->translates, dma->access_platform);
 	if (err)
 		return err;
 	dma->mode = mode;
@@ -286,6 +294,7 @@ int vpd_select_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev)
 	ops = vpd_mode_ops(dma, dev);
 	if (ops) {
 		dma->saved.dma_iommu = vpd_dev_take_dma_iommu(dev);
+		vpd_dev_take_ops_bypass(dev, &dma->saved.ops_bypass);
 		set_dma_ops(dev, ops);
 		/* The pool copies at syncs, the audit checks them. */
 		dma->saved.dma_skip_sync =
@@ -322,6 +331,7 @@ int vpd_dma_negotiated(struct vpd_dma *dma, struct pci_dev *pdev,
 	if (!access_platform)
 		pci_info(pdev, "the driver declined VIRTIO_F_ACCESS_PLATFORM\n");
 	return vpd_mode_usable(pdev, dma->mode, access_platform, dma->arch_wants,
+			       dma->translates,
 			       dma->pool && vpd_pool_platform(dma->pool));
 }
 
@@ -341,6 +351,7 @@ void vpd_restore_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev)
 	if (get_dma_ops(dev) != dma->saved.ops) {
 		set_dma_ops(dev, dma->saved.ops);
 		vpd_dev_restore_dma_iommu(dev, dma->saved.dma_iommu);
+		vpd_dev_restore_ops_bypass(dev, &dma->saved.ops_bypass);
 		vpd_dev_set_skip_sync(dev, dma->saved.dma_skip_sync);
 	}
 	if (dev->dma_parms) {

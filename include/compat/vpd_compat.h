@@ -69,6 +69,42 @@ static inline int vpd_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
 #endif
 
 /*
+ * Where the platform can set up a direct window (powerpc's TCE bypass:
+ * CONFIG_DMA_OPS_BYPASS and arch_dma_map_page_direct()), the DMA core
+ * goes around the ops table for the calls the window covers, with
+ * dev->dma_ops_bypass set or below dev->bus_dma_limit. While our ops are
+ * installed they must see every call: both are cleared, and put back.
+ */
+struct vpd_ops_bypass {
+	bool ops_bypass;
+	u64 bus_dma_limit;
+};
+
+static inline void vpd_dev_take_ops_bypass(struct device *dev,
+					   struct vpd_ops_bypass *saved)
+{
+#ifdef CONFIG_DMA_OPS_BYPASS
+	saved->ops_bypass = dev->dma_ops_bypass;
+	dev->dma_ops_bypass = false;
+#endif
+#ifdef CONFIG_ARCH_HAS_DMA_MAP_DIRECT
+	saved->bus_dma_limit = dev->bus_dma_limit;
+	dev->bus_dma_limit = 0;
+#endif
+}
+
+static inline void vpd_dev_restore_ops_bypass(struct device *dev,
+					      const struct vpd_ops_bypass *saved)
+{
+#ifdef CONFIG_DMA_OPS_BYPASS
+	dev->dma_ops_bypass = saved->ops_bypass;
+#endif
+#ifdef CONFIG_ARCH_HAS_DMA_MAP_DIRECT
+	dev->bus_dma_limit = saved->bus_dma_limit;
+#endif
+}
+
+/*
  * Since 6.10 a device translated by the IOMMU reaches iommu-dma by a
  * direct call, flagged by dev->dma_iommu, without looking at dev->dma_ops:
  * installing our own ops means clearing the flag while we are bound.

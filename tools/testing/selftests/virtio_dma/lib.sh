@@ -46,9 +46,11 @@ vpd_load() {
 	modprobe $VPD_MODULE "$@"
 }
 
+# Unloads the module alone: busybox's modprobe -r also tries the virtio
+# core modules it depends on, and fails where a virtio driver holds them.
 vpd_unload() {
 	vpd_require_destructive
-	modprobe -r $VPD_MODULE
+	rmmod $VPD_MODULE
 }
 
 # Lines of dmesg printed since the last vpd_dmesg_mark.

@@ -57,25 +57,26 @@ scenarios=("$@")
 if [ -n "$debug_dir" ]; then
 	kernels=("$(cat "$debug_dir/build/include/config/kernel.release")")
 fi
-[ ${#kernels[@]} -gt 0 ] || mapfile -t kernels < <("$top/scripts/kernels.sh" --arch "$arch" newest)
-[ ${#kernels[@]} -gt 0 ] || { echo "run.sh: no target kernel installed; run 'make deps'" >&2; exit 1; }
-
 # shellcheck source=arch.sh
 . "$here/arch.sh"
 arch_select "$arch"
 
-selftests=$build/selftests-$arch
+[ ${#kernels[@]} -gt 0 ] || mapfile -t kernels < <("$top/scripts/kernels.sh" --arch "$vm_arch" newest)
+[ ${#kernels[@]} -gt 0 ] || { echo "run.sh: no target kernel installed; run 'make deps'" >&2; exit 1; }
+
+selftests=$build/selftests-$vm_arch
 [ -d "$selftests" ] || { echo "run.sh: $selftests missing; run 'make selftests'" >&2; exit 1; }
 
 # What a guest must never print; any of these fails the scenario.
 bad_dmesg='BUG:|WARNING:|Oops|general protection|DMAR: DRHD: handling fault|DMAR: \[DMA|swiotlb buffer is full|refcount_t|list_add corruption|page allocation failure|suspected memory leak|unreferenced object'
+[ -z "$(arch_bad_dmesg)" ] || bad_dmesg="$bad_dmesg|$(arch_bad_dmesg)"
 
 # The debug kernel's own modules and image; KASAN under TCG is slow.
 modroot() {
 	if [ -n "$debug_dir" ]; then
 		echo "$debug_dir"
 	else
-		echo /
+		arch_root
 	fi
 }
 image_of() {

@@ -47,8 +47,8 @@ mkdir -p "$out"
 				if (kv[1] == "ios")
 					ios = kv[2]
 			}
-			if (kind == "fio" && (wl "-start") in mark && ios > 0)
-				printf "%s\t%s\t%s\t%s-%s\tiommu_inv_per_io\t%.2f\n", label, round, config, kind, wl,
+			if ((wl "-start") in mark && ios > 0)
+				printf "%s\t%s\t%s\t%s-%s\tiommu_per_io\t%.2f\n", label, round, config, kind, wl,
 					(mark[wl "-end"] - mark[wl "-start"]) / ios
 		}' "$log"
 	done
@@ -65,7 +65,7 @@ describe() {
 	cpu_us_per_io) echo "guest CPU us per I/O|down" ;;
 	dma_calls_per_io) echo "DMA calls per I/O|down" ;;
 	bounce_bytes_per_io) echo "bytes bounced per I/O|down" ;;
-	iommu_inv_per_io) echo "IOTLB invalidations per I/O|down" ;;
+	iommu_per_io) echo "IOMMU work per I/O (x86: IOTLB invalidations; pseries: TCE hypercalls)|down" ;;
 	mbit_s) echo "Mbit/s|up" ;;
 	pps) echo "packets/s|up" ;;
 	ns_per_packet) echo "ns per packet|down" ;;

@@ -4,8 +4,8 @@
 # make bench: what the DMA API costs in each mode, against the in-tree
 # virtio_pci, measured side by side in one run.
 #
-#   bench/run.sh [--quick | --tiny] [--kernel KVER] [--rounds N]
-#                [--out DIR] [--build DIR]
+#   bench/run.sh [--quick | --tiny] [--arch A] [--kernel KVER]
+#                [--rounds N] [--out DIR] [--build DIR]
 #
 # One guest per configuration and round, the configurations in a new
 # order each round so that drift of the machine hits all of them alike.
@@ -17,12 +17,15 @@
 # --quick: every configuration, one round of small workloads (< 10 min).
 # --tiny: two configurations, tiny workloads: what make check runs so
 # that this tooling cannot rot.
+# --arch ppc64le: the pseries set (Debian's fio and iperf3 exist for the
+# host's architecture only: there vpd_dio and pktgen do the I/O).
 
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$top/build
 size=full
+arch=$(uname -m)
 kernel=
 rounds=
 out=
@@ -31,6 +34,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) size=quick; shift ;;
 	--tiny) size=tiny; shift ;;
+	--arch) arch=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
 	--rounds) rounds=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
@@ -39,7 +43,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-arch=$(uname -m)
+case $arch in powerpc | ppc64el) arch=ppc64le ;; x86 | amd64) arch=x86_64 ;; esac
 [ -n "$kernel" ] || kernel=$("$top/scripts/kernels.sh" --arch "$arch" default)
 case $size in
 full) io_mb=8 net_mb=64 packets=10000 iters=5000; : "${rounds:=3}" ;;
@@ -49,7 +53,20 @@ esac
 [ "$rounds" -ge 1 ] 2>/dev/null || { echo "bench: --rounds must be a positive number" >&2; exit 2; }
 
 # name transport module-parameters device-options iommu kernel-arguments
-configs="
+if [ "$arch" = ppc64le ]; then
+	# pseries: the TCE IOMMU is always on. QEMU offers a 64-bit direct
+	# window (DDW), through which the platform's ops map at an offset
+	# without a hypercall; disable_ddw leaves one TCE hypercall a map.
+	configs="
+intree       intree -                 -                   -      -
+direct       ours   dma_mode=direct   -                   -      -
+tce          ours   dma_mode=platform iommu_platform=on   -      -
+tce-noddw    ours   dma_mode=platform iommu_platform=on   -      disable_ddw
+pool-noddw   ours   dma_mode=pool     iommu_platform=on   -      disable_ddw
+"
+	trace="spapr_iommu_pci_*"
+else
+	configs="
 intree       intree -                 -                   -      -
 direct       ours   dma_mode=direct   -                   -      -
 platform     ours   dma_mode=platform -                   -      -
@@ -58,6 +75,8 @@ iommu-lazy   ours   dma_mode=platform iommu_platform=on   lazy   -
 pool-strict  ours   dma_mode=pool     iommu_platform=on   strict -
 swiotlb      ours   dma_mode=platform iommu_platform=on   -      swiotlb=force
 "
+	trace="vtd_inv_desc_iotlb_*"
+fi
 [ "$size" = tiny ] && configs=$(echo "$configs" | grep -E '^(intree|direct) ')
 
 work=$build/bench
@@ -85,7 +104,7 @@ write_configs() {
 		IOMMU="$iommu"
 		APPEND="$append"
 		ICOUNT="$icount"
-		QEMU_TRACE="${iommu:+vtd_inv_desc_iotlb_*}"
+		QEMU_TRACE="$trace"
 		SMP=2
 		MEM=1536
 		GUEST_MODULES="virtio_blk virtio_net"
@@ -112,7 +131,7 @@ run_round() {
 	echo "bench: $label round $round: ${order[*]}" >&2
 	"$top/tools/testing/selftests/virtio_dma/vm/run.sh" --arch "$arch" \
 		--build "$build" --kernel "$kernel" --jobs "$jobs" \
-		--scenario-dir "$dir" --extra-initrd "$tools" "${order[@]}" \
+		--scenario-dir "$dir" ${tools:+--extra-initrd "$tools"} "${order[@]}" \
 		>"$work/raw/$label-$round.results" || {
 		cat "$work/raw/$label-$round.results" >&2
 		echo "bench: a guest failed; logs in $build/vm/$kernel/" >&2
@@ -125,9 +144,11 @@ run_round() {
 	done
 }
 
-make -s -C "$top" ARCH="$arch" BUILD="$build" module KDIR="/usr/src/linux-headers-$kernel" >/dev/null
+make -s -C "$top" ARCH="$arch" BUILD="$build" module \
+	KDIR="$("$top/scripts/kernels.sh" --arch "$arch" kdir "$kernel")" >/dev/null
 make -s -C "$top" ARCH="$arch" BUILD="$build" selftests >/dev/null
-tools=$("$top/scripts/bench-tools.sh")
+tools=
+[ "$arch" = "$(uname -m)" ] && tools=$("$top/scripts/bench-tools.sh")
 
 start=$(date +%s)
 # Guests run one at a time: what a guest waits for (QEMU completing a
@@ -150,9 +171,13 @@ fi
 	echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
 	echo "size=$size rounds=$rounds wall_s=$(($(date +%s) - start))"
 	echo "kernel=$kernel"
-	echo "qemu=$(qemu-system-x86_64 --version | head -n 1)"
+	echo "arch=$arch qemu=$(qemu-system-x86_64 --version | head -n 1 | sed 's/.*version //')"
 	echo "cpu=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1) x $(nproc)"
-	echo "fio=$(fio --version) iperf3=$(iperf3 --version | head -n 1 | cut -d' ' -f2)"
+	if [ -n "$tools" ]; then
+		echo "fio=$(fio --version) iperf3=$(iperf3 --version | head -n 1 | cut -d' ' -f2)"
+	else
+		echo "disk=vpd_dio: O_DIRECT, random offsets, queue depth 1 (no fio for $arch)"
+	fi
 	echo "network=tap in a private network namespace, vhost off (no /dev/vhost-net)"
 } >"$work/machine.txt"
 "$top/bench/report.sh" "$work" "$out"

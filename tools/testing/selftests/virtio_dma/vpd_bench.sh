@@ -4,7 +4,10 @@
 # The guest side of 'make bench' (bench/run.sh): binds the virtio devices
 # to the transport a configuration names, runs fio, iperf3, pktgen and the
 # map microbenchmark, and prints one "vpd-bench: WORKLOAD key=value..."
-# line per figure. Not a test: the runner only asks it to finish.
+# line per figure. Not a test: the runner only asks it to finish. Where
+# the guest has no fio or iperf3 (the pseries guests: Debian's come only
+# for the host's architecture), vpd_dio does the disk figures at queue
+# depth 1, and the network has pktgen alone.
 #
 # From the configuration (bench/run.sh writes it as a scenario):
 #   BENCH_TRANSPORT   intree (virtio_pci) or ours (virtio_pci_dma)
@@ -61,7 +64,7 @@ cat >/tmp/vpd_busy <<'EOF'
 awk '/^now at / { now = $3 }
 /^cpu: / { n++ }
 /^ *\.(idle|iowait)_sleeptime/ { idle += $(NF - 1) }
-END { printf "%.0f\n", now * n - idle }' /proc/timer_list >"$1"
+END { printf "%.0f %.0f\n", now * n - idle, now }' /proc/timer_list >"$1"
 EOF
 chmod +x /tmp/vpd_busy
 
@@ -105,7 +108,8 @@ fio_job() {
 	vpd_host mark "$name-start"
 	sleep 1
 	out=$(fio_run "$disk" "$rw" "$bs" "$depth" "${mb}M") || vpd_fail "fio $name failed"
-	t0=$(cat /tmp/busy0) t1=$(cat /tmp/busy1)
+	read -r t0 _ </tmp/busy0
+	read -r t1 _ </tmp/busy1
 	vpd_host mark "$name-end"
 	sleep 1
 	c=$(counters "$bdf")
@@ -139,6 +143,44 @@ fio_job() {
 			name, iops, bw, $(16 + w), pct(18 + w, 50), pct(18 + w, 99), cpu,
 			per(c0, c1, ios), per(b0, b1, ios), ios
 	}'
+}
+
+# dio_job NAME DISK read|write BS COUNT: COUNT O_DIRECT blocks at random
+# offsets, one at a time (vpd_dio), with the figures fio_job gives where
+# they can be told.
+dio_job() {
+	name=$1 disk=$2 bs=$4 count=$5
+	bdf=$(vpd_bdf_of "/sys/block/$disk/device")
+	c=$(counters "$bdf")
+	c0=${c% *} b0=${c#* }
+	vpd_host mark "$name-start"
+	sleep 1
+	/tmp/vpd_busy /tmp/busy0
+	"$(dirname "$0")/vpd_dio" "/dev/$disk" "$3" $((${bs%k} * 1024)) "$count" ||
+		vpd_fail "vpd_dio $name failed"
+	/tmp/vpd_busy /tmp/busy1
+	vpd_host mark "$name-end"
+	sleep 1
+	c=$(counters "$bdf")
+	c1=${c% *} b1=${c#* }
+	read -r t0 n0 </tmp/busy0
+	read -r t1 n1 </tmp/busy1
+	awk -v name="$name" -v n="$count" -v kib="${bs%k}" -v ns=$((n1 - n0)) \
+		-v cpu=$((t1 - t0)) -v c0="$c0" -v c1="$c1" -v b0="$b0" -v b1="$b1" '
+	function per(a, b) { return a == "-" ? "-" : sprintf("%.2f", (b - a) / n) }
+	BEGIN {
+		printf "vpd-bench: dio %s iops=%d bw_kib=%d clat_mean_us=%.1f cpu_us_per_io=%.1f dma_calls_per_io=%s bounce_bytes_per_io=%s ios=%d\n",
+			name, n * 1e9 / ns, n * kib * 1e9 / ns, ns / 1000 / n,
+			cpu / 1000 / n, per(c0, c1), per(b0, b1), n
+	}'
+}
+
+dio_all() {
+	null=$(disk_with_serial vpd-null1) || vpd_fail "no null-backed disk"
+	n=$((BENCH_IO_MB * 256))
+	dio_job null-randread-4k-qd1 "$null" read 4k "$n"
+	dio_job null-randwrite-4k-qd1 "$null" write 4k "$n"
+	dio_job null-randread-128k-qd1 "$null" read 128k $((n / 4))
 }
 
 fio_all() {
@@ -200,8 +242,10 @@ pktgen_run() {
 
 net_all() {
 	net_up
-	iperf3_run tcp-tx
-	iperf3_run tcp-rx -R
+	if command -v iperf3 >/dev/null; then
+		iperf3_run tcp-tx
+		iperf3_run tcp-rx -R
+	fi
 	modprobe pktgen || vpd_fail "no pktgen module"
 	pktgen_run 64
 	pktgen_run 1500
@@ -236,7 +280,11 @@ map_all
 # fio and the network run on one CPU: the clock then counts what the
 # transport executes, with nothing running beside it.
 [ -w /sys/devices/system/cpu/cpu1/online ] && echo 0 >/sys/devices/system/cpu/cpu1/online
-fio_all
+if command -v fio >/dev/null; then
+	fio_all
+else
+	dio_all
+fi
 net_all
 say "done"
 exit 0

@@ -161,7 +161,11 @@ run_one() {
 	: >"$log"
 
 	local args=()
-	arch_machine_args args "${mem:-1024}" "${smp:-1}" "$iommu" \
+	mem=${mem:-1024}
+	# KASAN's shadow, kmemleak's records and SLUB's red zones: a debug
+	# kernel needs about twice the memory for the same work.
+	[ -z "$debug_dir" ] || mem=$((mem * 2))
+	arch_machine_args args "$mem" "${smp:-1}" "$iommu" \
 		"$(scenario_var "$scn" ICOUNT)"
 	# QEMU's own trace events (IOMMU invalidations, say) in a log of
 	# their own, which the guest can mark.

@@ -69,6 +69,10 @@ if [ -w $leaks ]; then
 	sleep 5
 	echo scan >$leaks
 	cat $leaks
+	# Where the memory went, should the debug kernel run short of it.
+	echo "# vpd: largest slab caches (name, objects, object size)"
+	awk 'NR > 2 { print $1, $3, $4, $3 * $4 }' /proc/slabinfo | sort -k4 -n |
+		tail -n 8 | sed 's/^/# vpd: slab /'
 fi
 
 echo "# vpd: dmesg follows"

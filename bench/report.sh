@@ -37,7 +37,7 @@ mkdir -p "$out"
 				mark[m[1]] = m[2]
 			}
 		}
-		/^# vpd-bench: (fio|iperf3|pktgen|map) / {
+		/^# vpd-bench: (fio|dio|iperf3|pktgen|map) / {
 			kind = $3; wl = $4
 			for (i = 5; i <= NF; i++) {
 				split($i, kv, "=")

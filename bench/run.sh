@@ -171,7 +171,9 @@ fi
 	echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
 	echo "size=$size rounds=$rounds wall_s=$(($(date +%s) - start))"
 	echo "kernel=$kernel"
-	echo "arch=$arch qemu=$(qemu-system-x86_64 --version | head -n 1 | sed 's/.*version //')"
+	qemu=qemu-system-x86_64
+	[ "$arch" = ppc64le ] && qemu=qemu-system-ppc64
+	echo "arch=$arch qemu=$($qemu --version | head -n 1 | sed 's/.*version //')"
 	echo "cpu=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1) x $(nproc)"
 	if [ -n "$tools" ]; then
 		echo "fio=$(fio --version) iperf3=$(iperf3 --version | head -n 1 | cut -d' ' -f2)"

@@ -98,10 +98,23 @@ counters() {
 	echo "$calls $bounced"
 }
 
-# per_op BEFORE AFTER OPS: the increase per operation, or "-".
-per_op() {
-	[ "$1" = - ] && echo - && return
-	awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { printf "%.2f", n ? (b - a) / n : 0 }'
+# job_begin NAME DISK / job_end NAME: the bracket around every disk job:
+# our counters of DISK's device before (c0, b0) and after (c1, b1), and the
+# marks between which the host counts QEMU's IOMMU trace events, with a
+# quiet second on either side.
+job_begin() {
+	bdf=$(vpd_bdf_of "/sys/block/$2/device")
+	c=$(counters "$bdf")
+	c0=${c% *} b0=${c#* }
+	vpd_host mark "$1-start"
+	sleep 1
+}
+
+job_end() {
+	vpd_host mark "$1-end"
+	sleep 1
+	c=$(counters "$bdf")
+	c1=${c% *} b1=${c#* }
 }
 
 # fio_run DISK RW BS DEPTH BYTES: fio's terse (v3) output for one job.
@@ -117,18 +130,11 @@ fio_run() {
 # The host adds the IOMMU invalidations between the two marks.
 fio_job() {
 	name=$1 disk=$2 rw=$3 bs=$4 depth=$5 mb=$6
-	bdf=$(vpd_bdf_of "/sys/block/$disk/device")
-	c=$(counters "$bdf")
-	c0=${c% *} b0=${c#* }
-	vpd_host mark "$name-start"
-	sleep 1
+	job_begin "$name" "$disk"
 	out=$(fio_run "$disk" "$rw" "$bs" "$depth" "${mb}M") || vpd_fail "fio $name failed"
 	read -r t0 _ </tmp/busy0
 	read -r t1 _ </tmp/busy1
-	vpd_host mark "$name-end"
-	sleep 1
-	c=$(counters "$bdf")
-	c1=${c% *} b1=${c#* }
+	job_end "$name"
 	# Terse v3: read figures from field 6, write figures from 47; the
 	# clat percentiles are "P%=usec" fields. The CPU time is the whole
 	# guest's, interrupts and completions included.
@@ -166,19 +172,12 @@ fio_job() {
 # they can be told.
 dio_job() {
 	name=$1 disk=$2 bs=$4 count=$5
-	bdf=$(vpd_bdf_of "/sys/block/$disk/device")
-	c=$(counters "$bdf")
-	c0=${c% *} b0=${c#* }
-	vpd_host mark "$name-start"
-	sleep 1
+	job_begin "$name" "$disk"
 	/tmp/vpd_busy /tmp/busy0
 	"$(dirname "$0")/vpd_dio" "/dev/$disk" "$3" $((${bs%k} * 1024)) "$count" ||
 		vpd_fail "vpd_dio $name failed"
 	/tmp/vpd_busy /tmp/busy1
-	vpd_host mark "$name-end"
-	sleep 1
-	c=$(counters "$bdf")
-	c1=${c% *} b1=${c#* }
+	job_end "$name"
 	read -r t0 n0 </tmp/busy0
 	read -r t1 n1 </tmp/busy1
 	awk -v name="$name" -v n="$count" -v kib="${bs%k}" -v ns=$((n1 - n0)) \

@@ -32,13 +32,13 @@ bdfs="$blk $net"
 vpd_dmesg_mark
 
 reader=$(vpd_reader "$(vpd_disk_of "$blk")")
-(VPD_NET_MB=256 "$(dirname "$0")/net.sh" >/dev/null 2>&1) &
+(vpd_lower; VPD_NET_MB=256 "$(dirname "$0")/net.sh" >/dev/null 2>&1) &
 stream=$!
 sleep 1
 for id in $VPD_HOTPLUG; do
 	vpd_host del "$id"
 done
-# pciehp waits 5 s after the attention button before it powers a slot off.
+# On q35 QEMU asks the guest through ACPI (acpiphp), which ejects the slot.
 vpd_check "$bdfs unplugged" vpd_until 60 gone $bdfs
 vpd_check "the disk reader ended by itself" vpd_ended "$reader"
 vpd_check "the stream ended by itself" vpd_ended "$stream" 60

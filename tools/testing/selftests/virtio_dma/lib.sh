@@ -187,11 +187,22 @@ vpd_blk_bdf() {
 	[ -n "$disk" ] && vpd_bdf_of "$disk/device"
 }
 
+# vpd_lower: the (sub)shell it runs in, and all that shell forks from
+# then on, yields to everything else. Background loads call it first:
+# they must not starve the kernel's deferred work (on a debug kernel,
+# the RCU callbacks that free kmemleak's records, see vm/init.sh) nor
+# the test's own steps.
+vpd_lower() {
+	# A builtin's redirection: /proc/self is this shell, not a child.
+	read -r self _ </proc/self/stat
+	renice 19 -p "$self" >/dev/null
+}
+
 # vpd_reader DISK: reads DISK with O_DIRECT until it fails or is killed;
 # prints its pid.
 vpd_reader() {
 	# Its output must not hold the caller's $(...) open.
-	(while dd if="/dev/$1" of=/dev/null bs=64k iflag=direct 2>/dev/null; do :; done) \
+	(vpd_lower; while dd if="/dev/$1" of=/dev/null bs=64k iflag=direct 2>/dev/null; do :; done) \
 		>/dev/null 2>&1 &
 	echo $!
 }

@@ -14,9 +14,9 @@ bdf=$(vpd_blk_bdf) || vpd_skip "no virtio-blk device on $VPD_DRIVER"
 busy() {
 	disk=$(vpd_disk_of "$bdf")
 	r1=$(vpd_reader "$disk")
-	(VPD_NET_MB=256 "$(dirname "$0")/net.sh" >/dev/null 2>&1) &
+	(vpd_lower; VPD_NET_MB=256 "$(dirname "$0")/net.sh" >/dev/null 2>&1) &
 	r2=$!
-	(while dd if=/dev/hwrng of=/dev/null bs=512 count=8 2>/dev/null; do :; done) &
+	(vpd_lower; while dd if=/dev/hwrng of=/dev/null bs=512 count=8 2>/dev/null; do :; done) &
 	r3=$!
 	sleep 1
 }

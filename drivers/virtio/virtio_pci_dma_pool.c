@@ -15,6 +15,7 @@
  * write steers a copy.
  */
 
+#include <linux/cache.h>
 #include <linux/dma-map-ops.h>
 #include <linux/genalloc.h>
 #include <linux/mm.h>
@@ -101,7 +102,7 @@ static struct vpd_pool *vpd_pool_of(struct device *dev)
 
 static void vpd_pool_account(struct vpd_pool *pool)
 {
-	s64 used = gen_pool_size(pool->gp) - gen_pool_avail(pool->gp);
+	s64 used = vpd_pool_used(pool);
 	s64 max = atomic64_read(&pool->stats.used_max);
 
 	while (used > max) {
@@ -175,6 +176,7 @@ int vpd_pool_create(struct vpd_dma *dma, struct pci_dev *pdev, size_t size)
 	int nid = dev_to_node(&pdev->dev);
 	struct vpd_pool *pool;
 	int err = -ENOMEM;
+	size_t skip;
 
 	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
 	if (!pool)
@@ -193,9 +195,15 @@ int vpd_pool_create(struct vpd_dma *dma, struct pci_dev *pdev, size_t size)
 		pci_err(pdev, "pool: no %zu KiB region\n", size >> 10);
 		goto err_gp;
 	}
-	/* genalloc's "phys" is the device's address of the region. */
-	err = gen_pool_add_virt(pool->gp, (unsigned long)pool->vaddr, pool->base,
-				size, nid);
+	/*
+	 * genalloc's "phys" is the device's address of the region. A region
+	 * from the platform is itself a DMA allocation, and DMA-API debug
+	 * takes a second one starting in the same cache line for an
+	 * overlapping mapping: nothing is handed out from its first line.
+	 */
+	skip = pool->platform ? ALIGN(L1_CACHE_BYTES, VPD_POOL_GRANULE) : 0;
+	err = gen_pool_add_virt(pool->gp, (unsigned long)pool->vaddr + skip,
+				pool->base + skip, size - skip, nid);
 	if (err)
 		goto err_region;
 	pool->guarded = vpd_audit_enabled();
@@ -232,9 +240,9 @@ void vpd_pool_destroy(struct vpd_dma *dma, struct pci_dev *pdev)
 		return;
 	dma->pool = NULL;
 	/* genalloc complains about live allocations; they are leaks already reported. */
-	if (gen_pool_avail(pool->gp) != pool->size)
+	if (vpd_pool_used(pool))
 		pci_err(pdev, "pool: %zu bytes still allocated at unbind\n",
-			pool->size - gen_pool_avail(pool->gp));
+			vpd_pool_used(pool));
 	else
 		gen_pool_destroy(pool->gp);
 	vpd_pool_region_free(pool, pdev);
@@ -259,7 +267,7 @@ size_t vpd_pool_size(struct vpd_pool *pool)
 
 size_t vpd_pool_used(struct vpd_pool *pool)
 {
-	return pool->size - gen_pool_avail(pool->gp);
+	return gen_pool_size(pool->gp) - gen_pool_avail(pool->gp);
 }
 
 /* Memory taken from the pool must still hold the poison it got when freed. */

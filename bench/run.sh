@@ -46,9 +46,9 @@ done
 case $arch in powerpc | ppc64el) arch=ppc64le ;; x86 | amd64) arch=x86_64 ;; esac
 [ -n "$kernel" ] || kernel=$("$top/scripts/kernels.sh" --arch "$arch" default)
 case $size in
-full) io_mb=8 net_mb=64 packets=10000 iters=5000; : "${rounds:=3}" ;;
-quick) io_mb=4 net_mb=32 packets=5000 iters=2500; : "${rounds:=1}" ;;
-tiny) io_mb=1 net_mb=4 packets=1000 iters=200; : "${rounds:=1}" ;;
+full) io_mb=8 net_mb=64 packets=10000 iters=5000 secs=1800; : "${rounds:=3}" ;;
+quick) io_mb=4 net_mb=32 packets=5000 iters=2500 secs=900; : "${rounds:=1}" ;;
+tiny) io_mb=1 net_mb=4 packets=1000 iters=200 secs=300; : "${rounds:=1}" ;;
 esac
 [ "$rounds" -ge 1 ] 2>/dev/null || { echo "bench: --rounds must be a positive number" >&2; exit 2; }
 
@@ -115,7 +115,7 @@ write_configs() {
 		BENCH_NET_MB=$net_mb
 		BENCH_PACKETS=$packets
 		BENCH_MAP_ITERS=$iters
-		TIMEOUT=1800
+		TIMEOUT=$secs
 		EOF
 	done
 }

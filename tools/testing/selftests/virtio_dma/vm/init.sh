@@ -16,6 +16,7 @@ mount -t debugfs debugfs /sys/kernel/debug
 for w in $(cat /proc/cmdline); do
 	case $w in
 	vpd.scenario=*) scenario=${w#vpd.scenario=} ;;
+	vpd.timeout=*) timeout=${w#vpd.timeout=} ;;
 	esac
 done
 
@@ -55,6 +56,27 @@ if [ -w $leaks ]; then
 	done
 fi
 
+# watchdog SECONDS: the host kills a guest that is still running SECONDS
+# after it started it. A test's output reaches the console only when the
+# test ends, so shortly before that, say what the guest was doing: the test
+# and its output so far, the processes, what blocked tasks and the CPUs are
+# doing, dmesg.
+watchdog() {
+	read -r up _ </proc/uptime
+	sleep $(($1 * 9 / 10 - ${up%.*}))
+	echo "# vpd: watchdog: still running at 90% of the ${1}s timeout"
+	sed 's/^/# vpd: watchdog: /' /tmp/current /tmp/out
+	ps | grep -v ']$' | sed 's/^/# vpd: watchdog: /'
+	echo w >/proc/sysrq-trigger
+	echo l >/proc/sysrq-trigger
+	sleep 2
+	dmesg | sed 's/^/# dmesg: /'
+}
+if [ -n "${timeout:-}" ]; then
+	watchdog "$timeout" &
+	watchdog_pid=$!
+fi
+
 n=0
 total=$(echo $TESTS | wc -w)
 echo "TAP version 13"
@@ -62,6 +84,7 @@ echo "1..$total"
 for t in $TESTS; do
 	n=$((n + 1))
 	echo "# selftests: virtio_dma: $t"
+	echo "test $t" >/tmp/current
 	# A test's own output is a comment for the runner.
 	(./$t 2>&1; echo "vpd-rc=$?") >/tmp/out
 	rc=$(sed -n 's/^vpd-rc=//p' /tmp/out)
@@ -72,6 +95,8 @@ for t in $TESTS; do
 	*) echo "not ok $n $t # exit=$rc" ;;
 	esac
 done
+
+[ -z "${watchdog_pid:-}" ] || kill "$watchdog_pid"
 
 if [ -w $leaks ]; then
 	# Twice: an object is reported once it stayed unreferenced for a scan.

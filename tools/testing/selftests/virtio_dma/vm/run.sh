@@ -176,11 +176,12 @@ run_one() {
 	[ -n "$vm_netns" ] && wrap=(ip netns exec "$vm_netns")
 	host_agent "$log" "$work" &
 	start=$(date +%s)
-	timeout --kill-after=10 "$((${timeout:-300} * timeout_scale))" \
+	timeout=$((${timeout:-300} * timeout_scale))
+	timeout --kill-after=10 "$timeout" \
 		"${wrap[@]}" "$(arch_qemu)" "${args[@]}" \
 		-qmp "unix:$work/qmp.sock,server=on,wait=off" \
 		-kernel "$(image_of "$kver")" -initrd "$dir/initramfs.cpio" \
-		-append "$(arch_cmdline) panic=-1 loglevel=5 vpd.scenario=$name $(arch_iommu_cmdline "$iommu") $debug_cmdline $append" \
+		-append "$(arch_cmdline) panic=-1 loglevel=5 vpd.scenario=$name vpd.timeout=$timeout $(arch_iommu_cmdline "$iommu") $debug_cmdline $append" \
 		-serial "file:$log" </dev/null >"$work/qemu.out" 2>&1 || rc=$?
 	kill "$(cat "$work/agent.pid" 2>/dev/null)" 2>/dev/null
 	arch_device_cleanup "$work"

@@ -201,16 +201,16 @@ dio_all() {
 fio_all() {
 	null=$(disk_with_serial vpd-null1) || vpd_fail "no null-backed disk"
 	shm=$(disk_with_serial vpd-shm2) || vpd_fail "no tmpfs-backed disk"
-	mb=$BENCH_IO_MB big=$((BENCH_IO_MB * 8))
+	small=$BENCH_IO_MB big=$((BENCH_IO_MB * 8))
 	# A first run pages fio and its libraries in, so that no job pays.
 	fio_run "$null" read 4k 1 4k >/dev/null || vpd_fail "fio does not run"
-	fio_job null-randread-4k-qd1 "$null" randread 4k 1 "$mb"
-	fio_job null-randread-4k-qd16 "$null" randread 4k 16 "$mb"
-	fio_job null-randwrite-4k-qd1 "$null" randwrite 4k 1 "$mb"
-	fio_job null-randwrite-4k-qd16 "$null" randwrite 4k 16 "$mb"
+	fio_job null-randread-4k-qd1 "$null" randread 4k 1 "$small"
+	fio_job null-randread-4k-qd16 "$null" randread 4k 16 "$small"
+	fio_job null-randwrite-4k-qd1 "$null" randwrite 4k 1 "$small"
+	fio_job null-randwrite-4k-qd16 "$null" randwrite 4k 16 "$small"
 	fio_job null-seqread-128k-qd4 "$null" read 128k 4 "$big"
-	fio_job shm-randread-4k-qd16 "$shm" randread 4k 16 "$mb"
-	fio_job shm-randwrite-4k-qd16 "$shm" randwrite 4k 16 "$mb"
+	fio_job shm-randread-4k-qd16 "$shm" randread 4k 16 "$small"
+	fio_job shm-randwrite-4k-qd16 "$shm" randwrite 4k 16 "$small"
 	fio_job shm-seqread-128k-qd4 "$shm" read 128k 4 "$big"
 }
 

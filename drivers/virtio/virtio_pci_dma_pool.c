@@ -235,16 +235,22 @@ err_free:
 void vpd_pool_destroy(struct vpd_dma *dma, struct pci_dev *pdev)
 {
 	struct vpd_pool *pool = dma->pool;
+	size_t used;
 
 	if (!pool)
 		return;
 	dma->pool = NULL;
-	/* genalloc complains about live allocations; they are leaks already reported. */
-	if (vpd_pool_used(pool))
-		pci_err(pdev, "pool: %zu bytes still allocated at unbind\n",
-			vpd_pool_used(pool));
-	else
-		gen_pool_destroy(pool->gp);
+	/*
+	 * Whoever still holds an allocation may still write to it: as
+	 * dma_pool_destroy() does, leak what is in use rather than free it.
+	 */
+	used = vpd_pool_used(pool);
+	if (used) {
+		pci_err(pdev, "pool: %zu bytes still allocated at unbind, region leaked\n",
+			used);
+		return;
+	}
+	gen_pool_destroy(pool->gp);
 	vpd_pool_region_free(pool, pdev);
 	kvfree(pool->slots);
 	kfree(pool);

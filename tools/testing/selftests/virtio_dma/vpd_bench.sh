@@ -230,12 +230,14 @@ net_up() {
 }
 
 # iperf3_run NAME [-R]: TCP throughput as the receiving side counted it.
+# iperf3 is known to wait forever for a peer's report now and then: a run
+# has 300 s, plenty for what the largest configuration sends.
 iperf3_run() {
 	name=$1
 	shift
-	kbps=$(iperf3 -c 192.0.2.1 -n "${BENCH_NET_MB}M" -f k "$@" |
+	kbps=$(timeout 300 iperf3 -c 192.0.2.1 -n "${BENCH_NET_MB}M" -f k "$@" |
 		awk '/receiver$/ { for (i = 1; i < NF; i++) if ($(i + 1) == "Kbits/sec") print $i }')
-	[ -n "$kbps" ] || vpd_fail "iperf3 $name reported nothing"
+	[ -n "$kbps" ] || vpd_fail "iperf3 $name reported nothing (or ran past 300 s)"
 	say "iperf3 $name mbit_s=$(awk -v k="$kbps" 'BEGIN { printf "%.1f", k / 1000 }')"
 }
 
@@ -248,7 +250,9 @@ pktgen_run() {
 		"dst 192.0.2.1" "dst_mac $mac" "clone_skb 0"; do
 		echo "$c" >$pg/$ifc
 	done
-	echo start >$pg/pgctrl
+	# A transmit queue that never wakes again would keep pktgen going.
+	timeout 300 sh -c "echo start >$pg/pgctrl" ||
+		vpd_fail "pktgen $1 B did not finish in 300 s"
 	pps=$(sed -n 's/^ *\([0-9]*\)pps.*/\1/p' $pg/$ifc)
 	echo "rem_device_all" >$pg/kpktgend_0
 	[ -n "$pps" ] && [ "$pps" -gt 0 ] || vpd_fail "pktgen $1 B reported nothing"

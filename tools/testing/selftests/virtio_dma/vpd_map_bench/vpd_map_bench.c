@@ -98,8 +98,11 @@ static int vpd_mb_thread_fn(void *data)
 	kfree(buf);
 	if (err)
 		atomic_set(&p->err, err);
-	complete(&t->done);
-	return 0;
+	/*
+	 * Once done is complete, the module may be unloaded: a thread that
+	 * returned here would run freed code. This never returns.
+	 */
+	kthread_complete_and_exit(&t->done, 0);
 }
 
 /* Runs one phase on @nr threads; returns ns per pair, or an error. */

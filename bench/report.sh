@@ -181,7 +181,11 @@ chart() {
 	echo "the same run. n/a: not measured there (the in-tree transport and the"
 	echo "platform's own ops have no counters of ours)."
 	echo
-	echo "## Under -icount (the guest's clock counts instructions)"
+	if grep -q 'clock=free' "$work/machine.txt"; then
+		echo "## Free-running TCG (a tiny run: its figures mean nothing)"
+	else
+		echo "## Under -icount (the guest's clock counts instructions)"
+	fi
 	echo
 	table icount
 	if grep -q '^free' "$tsv"; then

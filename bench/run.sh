@@ -15,8 +15,8 @@
 # table and the chart under bench/results/.
 #
 # --quick: every configuration, one round of small workloads (< 10 min).
-# --tiny: two configurations, tiny workloads: what make check runs so
-# that this tooling cannot rot.
+# --tiny: two configurations, tiny workloads, free-running guests: what
+# make check runs so that this tooling cannot rot.
 # --arch ppc64le: the pseries set (Debian's fio and iperf3 exist for the
 # host's architecture only: there vpd_dio and pktgen do the I/O).
 
@@ -157,7 +157,13 @@ start=$(date +%s)
 # them side by side. The free-running round is at the quick size.
 jobs=1
 [ "$size" = tiny ] && jobs=$(nproc)
-write_configs "$work/icount" 2
+# The tiny run checks the tooling, not the figures: its guests run free.
+# Under icount with two vCPUs QEMU 7.2 now and then freezes or crashes a
+# guest (see Documentation/virtio_dma/performance.rst); make check must
+# not depend on that.
+icount=2 clock="icount shift=2"
+[ "$size" = tiny ] && icount= clock="free-running (tiny run: the tooling only)"
+write_configs "$work/icount" "$icount"
 for r in $(seq 1 "$rounds"); do
 	run_round icount "$work/icount" "$r" "$jobs"
 done
@@ -170,7 +176,7 @@ fi
 {
 	echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
 	echo "size=$size rounds=$rounds wall_s=$(($(date +%s) - start))"
-	echo "kernel=$kernel"
+	echo "kernel=$kernel clock=$clock"
 	qemu=qemu-system-x86_64
 	[ "$arch" = ppc64le ] && qemu=qemu-system-ppc64
 	echo "arch=$arch qemu=$($qemu --version | head -n 1 | sed 's/.*version //')"

@@ -158,8 +158,8 @@ start=$(date +%s)
 jobs=1
 [ "$size" = tiny ] && jobs=$(nproc)
 # The tiny run checks the tooling, not the figures: its guests run free.
-# Under icount with two vCPUs QEMU 7.2 now and then freezes or crashes a
-# guest (see Documentation/virtio_dma/performance.rst); make check must
+# Under icount with two vCPUs QEMU 7.2 now and then freezes a guest
+# (see Documentation/virtio_dma/performance.rst); make check must
 # not depend on that.
 icount=2 clock="icount shift=2"
 [ "$size" = tiny ] && icount= clock="free-running (tiny run: the tooling only)"

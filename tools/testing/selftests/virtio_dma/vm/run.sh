@@ -256,7 +256,23 @@ parse_log() {
 	else
 		echo "ok $name/dmesg clean"
 	fi
+	if [ -n "$bad" ] || ! grep -q '^# vpd: done' "$log.clean"; then
+		failure_context "$log.clean" "$bad"
+	fi
 	echo "# $name: ${secs}s"
+}
+
+# failure_context LOG BADLINE: the console lines that explain a failure,
+# as diagnostics, because CI keeps the runner's output and not the guest
+# logs: the report that starts at BADLINE, or else the console's end.
+failure_context() {
+	local n=
+	[ -z "$2" ] || n=$(grep -nF -- "$2" "$1" | head -n 1 | cut -d: -f1)
+	if [ -n "$n" ]; then
+		sed -n "$n,$((n + 59))p" "$1"
+	else
+		tail -n 30 "$1"
+	fi | cut -c1-200 | sed 's/^/#   /'
 }
 
 for k in "${kernels[@]}"; do

@@ -43,7 +43,8 @@ arch_image() {
 
 # no_timer_check: on a loaded host a TCG guest can miss the few timer
 # ticks the kernel waits for while it sets up the IO-APIC, and panics
-# with "IO-APIC + timer doesn't work!" (seen with 8 vCPUs on 2 cores).
+# with "IO-APIC + timer doesn't work!" (3 boots in about 200 with six
+# guests on 2 cores).
 arch_cmdline() {
 	case $vm_arch in
 	ppc64le) echo console=hvc0 ;;
@@ -72,14 +73,15 @@ arch_debug_cmdline() {
 
 # arch_machine_args ARRAY MEM SMP IOMMU [ICOUNT]: the machine, without
 # devices. Never KVM: guests run under TCG everywhere this project is
-# tested. ICOUNT=N runs the vCPUs in one thread at 2^N ns an instruction:
-# the guest's clock then counts the instructions it executes.
+# tested. ICOUNT=N makes the guest's clock count the instructions it
+# executes, 2^N ns each.
 #
-# Every vCPU runs in one host thread, also without ICOUNT: QEMU 7.2's
-# multi-threaded TCG can go on running a translation of kernel text that
-# another vCPU has just patched (the kernel's own static keys, int3 and
-# all): one 2-vCPU boot in about 50 died of an "Oops: int3" in
-# sched_clock_cpu(), when a late initcall flipped sched_clock_stable.
+# All the vCPUs of a guest take turns on one host thread: QEMU 7.2's
+# multi-threaded TCG can go on running its translation of kernel text
+# that another vCPU has just patched (a static key, through an int3). A
+# busy host lost about one 2-vCPU boot in 200 to an "Oops: int3" in
+# sched_clock_cpu(), patched by the late initcall that marks
+# sched_clock stable; smp-textpoke shows it every time.
 arch_machine_args() {
 	local -n a=$1
 	a+=(-accel tcg,thread=single)

@@ -15,12 +15,13 @@ knob=/proc/sys/kernel/sched_schedstats
 orig=$(cat $knob)
 
 # Two pipelines: every line written wakes the reader, so both vCPUs
-# keep entering the scheduler.
-pingpong() { while :; do echo x; done | while read -r _; do :; done; }
+# keep entering the scheduler. Each ends, writer then reader, once the
+# flag is gone: killing the subshell would leave its pipeline running.
+flag=/tmp/smp_textpoke.run
+pingpong() { while [ -e $flag ]; do echo x; done | while read -r _; do :; done; }
+touch $flag
 pingpong &
-p1=$!
 pingpong &
-p2=$!
 
 flips=300
 i=0
@@ -30,6 +31,7 @@ while [ $i -lt "$flips" ]; do
 	i=$((i + 1))
 done
 echo "$orig" >$knob
-kill $p1 $p2
+rm $flag
+wait
 vpd_log "ok: flipped sched_schedstats $flips times with both vCPUs scheduling"
 exit $KSFT_PASS

@@ -11,6 +11,7 @@
 #   make check-debug      the tests on a debug kernel (KASAN, lockdep, ...)
 #   make bench [QUICK=1]  what each DMA mode costs, against virtio_pci
 #   make deps             install what the above need from Debian's packages
+#   make kselftest-install  the kselftests installed from a kernel tree
 #   make ARCH=powerpc     the same for ppc64le (pseries) guests, cross-built
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -37,7 +38,7 @@ SOURCES := Kbuild $(shell cd $(TOP) && find drivers include -name '*.[ch]')
 CHECK_FILES := $(filter %.c %.h,$(SOURCES)) \
 	$(shell cd $(TOP) && find tools -name '*.[ch]')
 
-.PHONY: all module all-kernels sparse checkpatch deps ksrc selftests \
+.PHONY: all module all-kernels sparse checkpatch deps ksrc selftests kselftest-install \
 	run check check-debug bench clean help
 
 all: module
@@ -87,6 +88,14 @@ selftests: ksrc
 		KSFT_DIR=$(BUILD)/ksrc/tools/testing/selftests \
 		OUTPUT=$(BUILD)/selftests-obj-$(GARCH) \
 		INSTALL_PATH=$(BUILD)/selftests-$(GARCH) install
+
+# The same tests installed as a kernel developer installs them, from a
+# kernel tree's tools/testing/selftests (Debian's 6.1 framework) with
+# run_kselftest.sh, into build/kselftest-ARCH; the kselftest scenario
+# runs them that way.
+kselftest-install:
+	@$(TOP)/scripts/kselftest-tree.sh $(BUILD)/ktree-$(GARCH) \
+		$(BUILD)/kselftest-$(GARCH) $(CROSS_COMPILE)
 
 # make check covers the pseries guests too where the host is x86: they
 # are cross-built and run under TCG like the x86 ones.

@@ -105,6 +105,20 @@ for arch in "${arches[@]}"; do
 		"${run_args[@]}" "${names[@]}" | grep -Ev '^[0-9]+ passed, ' || true
 done
 
+# The configuration sweep (scripts/sweep.sh): a few draws from the whole
+# space the module accepts, on the first architecture, new each run. The
+# seed is printed; VPD_SWEEP_SEED repeats a run's draws, VPD_SWEEP_COUNT
+# sets how many.
+if [ $# -eq 0 ] && [ -z "$debug" ]; then
+	seed=${VPD_SWEEP_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
+	echo "# sweep: seed $seed (VPD_SWEEP_SEED=$seed make check draws the same)"
+	"$top/scripts/sweep.sh" --seed "$seed" --count "${VPD_SWEEP_COUNT:-3}" \
+		--out "$build/sweep" | sed 's/^/# sweep: /'
+	mapfile -t names < <(cd "$build/sweep" && ls -- *.scn | sed 's/\.scn$//')
+	"$vm/run.sh" --arch "${arches[0]}" --build "$build" --results "$results" \
+		--scenario-dir "$build/sweep" "${names[@]}" | grep -Ev '^[0-9]+ passed, ' || true
+fi
+
 # make bench's tooling, end to end on a tiny run: the guests' figures
 # parsed, the table with its ratios and the chart written.
 bench_tiny() {

@@ -37,13 +37,20 @@ struct vpd_stats {
 	struct vpd_cpu_stats __percpu *cpu;
 };
 
-/* What a bounce pool counts, per device. */
+/*
+ * What a bounce pool counts, per device: @exhausted, mappings the region
+ * could not hold; of those, @overflow_maps (@overflow_bytes) went through
+ * an overflow buffer and @overflow_failed went back to the driver.
+ */
 struct vpd_pool_stats {
 	atomic64_t used_max;
 	atomic64_t bounce_to_device;
 	atomic64_t bounce_from_device;
 	atomic64_t exhausted;
 	atomic64_t platform_maps;
+	atomic64_t overflow_maps;
+	atomic64_t overflow_bytes;
+	atomic64_t overflow_failed;
 };
 
 struct vpd_pool;
@@ -81,7 +88,7 @@ enum vpd_audit_kind {
  * @pool: the bounce region, in pool mode
  * @audit: the audit's records, with audit=1
  * @saved: what selecting the ops changed on the PCI device, restored
- *	at unbind
+ *	at unbind (@saved.installed: our ops were installed)
  */
 struct vpd_dma {
 	enum vpd_mode mode;
@@ -93,6 +100,7 @@ struct vpd_dma {
 	struct vpd_pool *pool;
 	struct vpd_audit *audit;
 	struct {
+		bool installed;
 		const struct dma_map_ops *ops;
 		unsigned int max_seg_size;
 		unsigned long seg_boundary;
@@ -152,6 +160,7 @@ int vpd_select_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev);
 int vpd_dma_negotiated(struct vpd_dma *dma, struct pci_dev *pdev,
 		       bool access_platform);
 void vpd_restore_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev);
+bool vpd_dma_ring_packed_safe(const struct vpd_dma *dma, struct device *dev);
 bool arch_virtio_wants_dma_ops(struct pci_dev *pdev);
 const char *vpd_mode_name(enum vpd_mode mode);
 
@@ -176,6 +185,19 @@ bool vpd_pool_platform(struct vpd_pool *pool);
 struct vpd_pool_stats *vpd_pool_stats(struct vpd_pool *pool);
 size_t vpd_pool_size(struct vpd_pool *pool);
 size_t vpd_pool_used(struct vpd_pool *pool);
+
+/* virtio_pci_dma_iova.c: the pool's overflow through iommu-dma */
+struct vpd_iova_window;
+struct vpd_iova_window *
+vpd_iova_window_create(struct device *dev, size_t max_mapping,
+		       unsigned int entries);
+void vpd_iova_window_destroy(struct vpd_iova_window *w, struct device *dev);
+size_t vpd_iova_window_size(struct vpd_iova_window *w);
+dma_addr_t vpd_iova_window_map(struct vpd_iova_window *w, struct device *dev,
+			       phys_addr_t phys, size_t size,
+			       enum dma_data_direction dir);
+void vpd_iova_window_unmap(struct vpd_iova_window *w, dma_addr_t addr,
+			   size_t size);
 
 /* virtio_pci_dma_audit.c */
 bool vpd_audit_enabled(void);

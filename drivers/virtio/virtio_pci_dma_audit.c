@@ -107,7 +107,8 @@ struct vpd_audit_map {
  * @live_bytes: their bytes
  * @live_max: the most ever live at once
  * @live_bytes_max: the most bytes ever live at once
- * @untracked: calls not tracked for want of memory
+ * @untracked: mappings and allocations refused for want of memory for
+ *	their record
  */
 struct vpd_audit {
 	const struct dma_map_ops *inner;
@@ -179,7 +180,7 @@ void vpd_audit_violation(struct device *dev, enum vpd_audit_kind kind,
 	char what[128];
 	va_list args;
 
-	if (atomic_inc_return(&a->counts[kind]) != 1)
+	if (!a || atomic_inc_return(&a->counts[kind]) != 1)
 		return;
 	va_start(args, fmt);
 	vsnprintf(what, sizeof(what), fmt, args);
@@ -198,7 +199,9 @@ void vpd_audit_violation(struct device *dev, enum vpd_audit_kind kind,
  * @addr: the device address of the mapping concerned
  *
  * The pool reports here what its guard bytes and poison catch; the
- * caller named is the one that made the mapping at @addr, if known.
+ * caller named is the one that made the mapping at @addr while it is
+ * tracked, else the current one: the guards are checked at unmap, after
+ * the audit let go of the mapping, so that is the caller that unmapped.
  */
 void vpd_audit_report(struct device *dev, enum vpd_audit_kind kind,
 		      dma_addr_t addr)
@@ -208,6 +211,9 @@ void vpd_audit_report(struct device *dev, enum vpd_audit_kind kind,
 	struct vpd_audit_map m = { };
 	unsigned long flags;
 
+	/* The pool guards its slots even where the audit could not start. */
+	if (!a)
+		return;
 	spin_lock_irqsave(&a->lock, flags);
 	node = interval_tree_iter_first(&a->by_dma, addr, addr);
 	if (node)
@@ -222,22 +228,30 @@ static bool vpd_writable(enum dma_data_direction dir)
 	return dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL;
 }
 
+/*
+ * A record for a mapping about to be made. It is taken before the mapping
+ * is, so that a mapping is never live without one: an untracked mapping
+ * would later be reported as not mapped, and its unmap and syncs dropped.
+ */
+static struct vpd_audit_map *vpd_audit_new(struct vpd_audit *a, gfp_t gfp)
+{
+	struct vpd_audit_map *m = kzalloc(sizeof(*m), gfp | __GFP_NOWARN);
+
+	if (!m)
+		atomic_inc(&a->untracked);
+	return m;
+}
+
 /* Tracks a new mapping; reports one overlapping a device-writable one. */
-static void vpd_audit_track(struct device *dev, dma_addr_t addr,
-			    phys_addr_t phys, size_t size,
+static void vpd_audit_track(struct device *dev, struct vpd_audit_map *m,
+			    dma_addr_t addr, phys_addr_t phys, size_t size,
 			    enum dma_data_direction dir, void *cpu_addr)
 {
 	struct vpd_audit *a = vpd_audit_of(dev);
 	struct interval_tree_node *node;
-	struct vpd_audit_map *m;
 	bool overlap = false;
 	unsigned long flags;
 
-	m = kzalloc(sizeof(*m), GFP_ATOMIC);
-	if (!m) {
-		atomic_inc(&a->untracked);
-		return;
-	}
 	m->size = size;
 	m->dir = dir;
 	m->coherent = !!cpu_addr;
@@ -362,19 +376,26 @@ static dma_addr_t vpd_audit_map_page(struct device *dev, struct page *page,
 {
 	struct vpd_audit *a = vpd_audit_of(dev);
 	phys_addr_t phys = page_to_phys(page) + offset;
+	struct vpd_audit_map *m;
 	dma_addr_t addr;
 
-	if (!vpd_audit_memory_ok(dev, page, offset, size))
+	/* Nothing to map, and no interval to track: the DMA core refuses too. */
+	if (!size || !vpd_audit_memory_ok(dev, page, offset, size))
+		return DMA_MAPPING_ERROR;
+	m = vpd_audit_new(a, GFP_ATOMIC);
+	if (!m)
 		return DMA_MAPPING_ERROR;
 	/* Direct mode hands out physical addresses: check what it would. */
 	if (a->inner == &vpd_direct_ops)
 		vpd_audit_limits(dev, phys, size);
 	addr = a->inner->map_page(dev, page, offset, size, dir, attrs);
-	if (addr == DMA_MAPPING_ERROR)
+	if (addr == DMA_MAPPING_ERROR) {
+		kfree(m);
 		return addr;
+	}
 	if (a->inner != &vpd_direct_ops)
 		vpd_audit_limits(dev, addr, size);
-	vpd_audit_track(dev, addr, phys, size, dir, NULL);
+	vpd_audit_track(dev, m, addr, phys, size, dir, NULL);
 	return addr;
 }
 
@@ -383,21 +404,16 @@ static void vpd_audit_unmap_page(struct device *dev, dma_addr_t addr,
 				 unsigned long attrs)
 {
 	struct vpd_audit *a = vpd_audit_of(dev);
-	struct interval_tree_node *node;
-	struct vpd_audit_map *m = NULL;
-	unsigned long flags;
+	struct vpd_audit_map *m;
 
-	spin_lock_irqsave(&a->lock, flags);
-	for (node = interval_tree_iter_first(&a->by_dma, addr, addr); node;
-	     node = interval_tree_iter_next(node, addr, addr)) {
-		m = container_of(node, struct vpd_audit_map, by_dma);
-		if (node->start == addr && !m->coherent)
-			break;
-	}
-	spin_unlock_irqrestore(&a->lock, flags);
-
+	/*
+	 * Found and taken out in one critical section: until the inner
+	 * unmap below, no other CPU can be handed this address, so the
+	 * record is this mapping's and no one else's.
+	 */
+	m = vpd_audit_untrack(a, addr, false);
 	/* What was never mapped is not passed on: that could hit a live mapping. */
-	if (!node) {
+	if (!m) {
 		if (vpd_audit_recently_unmapped(a, addr))
 			vpd_audit_violation(dev, VPD_AUDIT_DOUBLE_UNMAP, NULL, 0,
 					    "%pad+%zu", &addr, size);
@@ -416,7 +432,7 @@ static void vpd_audit_unmap_page(struct device *dev, dma_addr_t addr,
 				    &addr, m->dir, dir);
 	/* The mapping as it was made, whatever the caller says. */
 	a->inner->unmap_page(dev, addr, m->size, m->dir, attrs);
-	kfree(vpd_audit_untrack(a, addr, false));
+	kfree(m);
 }
 
 static void vpd_audit_sync(struct device *dev, dma_addr_t addr, size_t size,
@@ -473,12 +489,20 @@ static void *vpd_audit_alloc(struct device *dev, size_t size,
 			     unsigned long attrs)
 {
 	struct vpd_audit *a = vpd_audit_of(dev);
+	struct vpd_audit_map *m;
 	void *cpu_addr;
 
+	/* The caller's constraints (NOIO, NOWAIT...), not its zone. */
+	m = vpd_audit_new(a, gfp & ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM |
+				     __GFP_COMP));
+	if (!m)
+		return NULL;
 	cpu_addr = a->inner->alloc(dev, size, dma_handle, gfp, attrs);
-	if (cpu_addr)
-		vpd_audit_track(dev, *dma_handle, 0, size, DMA_BIDIRECTIONAL,
-				cpu_addr);
+	if (!cpu_addr) {
+		kfree(m);
+		return NULL;
+	}
+	vpd_audit_track(dev, m, *dma_handle, 0, size, DMA_BIDIRECTIONAL, cpu_addr);
 	return cpu_addr;
 }
 

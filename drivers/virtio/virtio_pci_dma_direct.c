@@ -64,6 +64,8 @@ static dma_addr_t vpd_direct_map_page(struct device *dev, struct page *page,
 {
 	phys_addr_t phys = page_to_phys(page) + offset;
 
+	if (!size)
+		return DMA_MAPPING_ERROR;
 	if (!vpd_direct_reachable(dev, *dev->dma_mask, phys, size)) {
 		dev_err_ratelimited(dev, "buffer %pa+%zu beyond the DMA mask %llx\n",
 				    &phys, size, *dev->dma_mask);

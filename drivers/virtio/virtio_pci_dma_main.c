@@ -219,6 +219,13 @@ static int vpd_finalize_features(struct virtio_device *vdev)
 	err = vpd_dma_negotiated(&vpd->dma, vpd_pci(vpd), access_platform);
 	if (err)
 		return err;
+	if (__virtio_test_bit(vdev, VIRTIO_F_RING_PACKED) &&
+	    !vpd_dma_ring_packed_safe(&vpd->dma, &vpd_pci(vpd)->dev)) {
+		__virtio_clear_bit(vdev, VIRTIO_F_RING_PACKED);
+		dev_info(&vdev->dev, "packed ring declined: in %s mode%s a mapping may not succeed at once, which virtio_ring's packed ring does not survive; split ring\n",
+			 vpd_mode_name(vpd->dma.mode),
+			 vpd->dma.audit ? " with the audit" : "");
+	}
 
 	/* The device is told exactly what it negotiated... */
 	features = vdev->features & ~BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);
@@ -573,7 +580,9 @@ static const struct cpumask *vpd_get_vq_affinity(struct virtio_device *vdev,
 {
 	struct vpd_device *vpd = to_vpd(vdev);
 
-	if (vpd->irq_mode != VPD_IRQ_MSIX_PER_VQ || index >= vpd->nvqs ||
+	/* A slot the driver left without a queue has no vector either. */
+	if (vpd->irq_mode != VPD_IRQ_MSIX_PER_VQ || index < 0 ||
+	    index >= vpd->nvqs || !vpd->vqs[index].vq ||
 	    vpd->vqs[index].vector == VIRTIO_MSI_NO_VECTOR)
 		return NULL;
 	return pci_irq_get_affinity(vpd_pci(vpd), vpd->vqs[index].vector);
@@ -792,6 +801,7 @@ static void vpd_remove(struct pci_dev *pdev)
 	put_device(dev);
 }
 
+#ifdef CONFIG_PM_SLEEP
 static int vpd_freeze(struct device *dev)
 {
 	struct pci_dev *pdev = to_pci_dev(dev);
@@ -818,35 +828,78 @@ static int vpd_restore(struct device *dev)
 }
 
 static DEFINE_SIMPLE_DEV_PM_OPS(vpd_pm_ops, vpd_freeze, vpd_restore);
+#define VPD_PM_OPS (&vpd_pm_ops)
+#else
+#define VPD_PM_OPS NULL
+#endif
 
 /*
  * A function reset (sysfs reset, or a driver of the PCI core) wipes the
  * device's state under its drivers: they are parked as for system sleep
- * before it and brought back after; one that cannot be is marked broken,
- * so that its requests fail instead of waiting for ever.
+ * before it and brought back after. Only a driver with freeze and
+ * restore can be parked (virtio_device_freeze() succeeds for one without
+ * them, leaving its rings live under the reset): a device whose driver
+ * cannot be parked is marked broken before the reset, so that its
+ * requests fail instead of meeting a device that forgot them. The
+ * virtio device's lock is held from prepare to done: its driver must not
+ * change under the reset.
  */
+static bool vpd_can_park(struct virtio_device *vdev)
+{
+#ifdef CONFIG_PM_SLEEP
+	struct virtio_driver *drv;
+
+	if (!vdev->dev.driver)
+		return true;
+	drv = drv_to_virtio(vdev->dev.driver);
+	return drv->freeze && drv->restore;
+#else
+	return false;
+#endif
+}
+
 static void vpd_reset_prepare(struct pci_dev *pdev)
 {
 	struct vpd_device *vpd = pci_get_drvdata(pdev);
+	struct virtio_device *vdev = &vpd->vdev;
 
-	vpd->reset_parked = !virtio_device_freeze(&vpd->vdev);
+	device_lock(&vdev->dev);
+	vpd->reset_parked = false;
+	if (!vpd_can_park(vdev)) {
+		virtio_break_device(vdev);
+		pci_err(pdev, "function reset: %s cannot be parked (no freeze and restore): device marked broken\n",
+			vdev->dev.driver ? vdev->dev.driver->name : "the transport");
+		return;
+	}
+#ifdef CONFIG_PM_SLEEP
+	vpd->reset_parked = !virtio_device_freeze(vdev);
+#endif
+	if (!vpd->reset_parked) {
+		virtio_break_device(vdev);
+		pci_err(pdev, "function reset: the driver refused to be parked: device marked broken\n");
+	}
 }
 
 static void vpd_reset_done(struct pci_dev *pdev)
 {
 	struct vpd_device *vpd = pci_get_drvdata(pdev);
-	int err = -EBUSY;
+	struct virtio_device *vdev = &vpd->vdev;
+	int err = 0;
 
 	if (vpd->reset_parked) {
 		pci_set_master(pdev);
-		err = virtio_device_restore(&vpd->vdev);
+#ifdef CONFIG_PM_SLEEP
+		err = virtio_device_restore(vdev);
+#endif
+		if (err) {
+			virtio_break_device(vdev);
+			pci_err(pdev, "function reset: restore failed (%d): device marked broken\n",
+				err);
+		} else {
+			pci_info(pdev, "function reset: device restored\n");
+		}
 	}
-	if (err) {
-		virtio_break_device(&vpd->vdev);
-		pci_err(pdev, "function reset: device marked broken (%d)\n", err);
-		return;
-	}
-	pci_info(pdev, "function reset: device restored\n");
+	device_unlock(&vdev->dev);
 }
 
 static const struct pci_error_handlers vpd_err_handlers = {
@@ -863,7 +916,7 @@ static struct pci_driver vpd_driver = {
 	.probe = vpd_probe,
 	.remove = vpd_remove,
 	.err_handler = &vpd_err_handlers,
-	.driver.pm = pm_sleep_ptr(&vpd_pm_ops),
+	.driver.pm = VPD_PM_OPS,
 };
 
 static int __init vpd_init(void)

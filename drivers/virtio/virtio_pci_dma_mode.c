@@ -14,6 +14,7 @@
 #include <linux/iommu.h>
 #include <linux/moduleparam.h>
 #include <linux/sizes.h>
+#include <xen/xen.h>
 
 #include "virtio_pci_dma.h"
 #include "compat/vpd_compat.h"
@@ -130,12 +131,16 @@ const char *vpd_mode_name(enum vpd_mode mode)
  * that uses guest-physical addresses: guests whose memory is encrypted
  * (AMD SEV, Intel TDX), powerpc secure guests (ultravisor) and s390
  * protected guests, where the host can only read memory the guest shared,
- * and the platform's ops bounce through such memory.
+ * and the platform's ops bounce through such memory. And Xen guests,
+ * whose pseudo-physical addresses are not what the device sees: the
+ * in-tree vring_use_dma_api() keeps the DMA API under xen_domain() too.
  *
  * Return: true to keep the platform's ops for @pdev.
  */
 bool arch_virtio_wants_dma_ops(struct pci_dev *pdev)
 {
+	if (xen_domain())
+		return true;
 #if defined(CONFIG_X86) && defined(VPD_HAVE_CC_PLATFORM)
 	return cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT);
 #elif defined(CONFIG_PPC_SVM)
@@ -188,7 +193,7 @@ static int vpd_mode_usable(struct pci_dev *pdev, enum vpd_mode mode,
 		return -EINVAL;
 	}
 	if (mode == VPD_MODE_DIRECT && arch_wants) {
-		pci_err(pdev, "dma_mode=direct refused: the platform needs its DMA ops (memory encryption)\n");
+		pci_err(pdev, "dma_mode=direct refused: the platform needs its DMA ops (memory encryption, Xen)\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -243,7 +248,11 @@ static const struct dma_map_ops *vpd_mode_ops(struct vpd_dma *dma,
 /*
  * A virtio device has no segment limits: a descriptor takes any length,
  * anywhere. The PCI core's defaults (64 KiB, 4 GiB boundary) would split
- * and audit what needs no splitting; a pool can take a sixteenth of it.
+ * and audit what needs no splitting. The ops may still limit a mapping
+ * (swiotlb); a pool maps any size (what its region cannot hold goes to
+ * the overflow): its max_mapping_size only asks drivers that size their
+ * segments by it (virtio_blk) to leave room for other requests, and
+ * drivers that do not (SCSI hosts) are within the rules.
  */
 static void vpd_set_segments(struct vpd_dma *dma, struct device *dev)
 {
@@ -251,7 +260,8 @@ static void vpd_set_segments(struct vpd_dma *dma, struct device *dev)
 		return;
 	dma->saved.max_seg_size = dma_get_max_seg_size(dev);
 	dma->saved.seg_boundary = dma_get_seg_boundary(dev);
-	dma_set_max_seg_size(dev, min_t(size_t, UINT_MAX, dma_max_mapping_size(dev)));
+	dma_set_max_seg_size(dev, dma->mode == VPD_MODE_POOL ? UINT_MAX :
+			     min_t(size_t, UINT_MAX, dma_max_mapping_size(dev)));
 	dma_set_seg_boundary(dev, ULONG_MAX);
 }
 
@@ -293,12 +303,18 @@ int vpd_select_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev)
 	dma->saved.ops = get_dma_ops(dev);
 	ops = vpd_mode_ops(dma, dev);
 	if (ops) {
+		dma->saved.installed = true;
 		dma->saved.dma_iommu = vpd_dev_take_dma_iommu(dev);
 		vpd_dev_take_ops_bypass(dev, &dma->saved.ops_bypass);
 		set_dma_ops(dev, ops);
 		/* The pool copies at syncs, the audit checks them. */
 		dma->saved.dma_skip_sync =
 			vpd_dev_set_skip_sync(dev, !ops->sync_single_for_cpu);
+		if (get_dma_ops(dev) != ops) {
+			pci_err(pdev, "DMA: the device did not take our ops\n");
+			vpd_restore_dma_ops(dma, pdev);
+			return -ENODEV;
+		}
 	}
 	vpd_set_segments(dma, dev);
 
@@ -336,6 +352,29 @@ int vpd_dma_negotiated(struct vpd_dma *dma, struct pci_dev *pdev,
 }
 
 /**
+ * vpd_dma_ring_packed_safe() - may the device use a packed ring?
+ * @dma: the device's DMA state, its ops chosen
+ * @dev: the PCI device
+ *
+ * virtio_ring's packed add path (6.1, 6.12) mishandles a failed mapping:
+ * the descriptors of the chain after its head stay marked available for
+ * the current wrap, and it returns -EIO (virtio_blk fails the request;
+ * the split path returns -ENOMEM, which drivers retry). A later, shorter
+ * chain at the same head then lets the device walk on into those stale
+ * descriptors, whose buffers are gone. Documentation/virtio_dma/design.rst
+ * has the details. Only direct ops without the audit, for a device that
+ * reaches all memory, never fail a mapping; every other device keeps a
+ * split ring.
+ *
+ * Return: true if no mapping of the device can fail.
+ */
+bool vpd_dma_ring_packed_safe(const struct vpd_dma *dma, struct device *dev)
+{
+	return dma->mode == VPD_MODE_DIRECT && !dma->audit &&
+	       *dev->dma_mask == DMA_BIT_MASK(64) && !dev->bus_dma_limit;
+}
+
+/**
  * vpd_restore_dma_ops() - give a device back the DMA setup it came with
  * @dma: the device's DMA state, as vpd_select_dma_ops() left it
  * @pdev: the PCI device
@@ -348,13 +387,15 @@ void vpd_restore_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev)
 	struct device *dev = &pdev->dev;
 
 	vpd_audit_unwrap(dma, dev);
-	if (get_dma_ops(dev) != dma->saved.ops) {
+	/* Whatever the ops read now: what was taken is given back. */
+	if (dma->saved.installed) {
 		set_dma_ops(dev, dma->saved.ops);
 		vpd_dev_restore_dma_iommu(dev, dma->saved.dma_iommu);
 		vpd_dev_restore_ops_bypass(dev, &dma->saved.ops_bypass);
 		vpd_dev_set_skip_sync(dev, dma->saved.dma_skip_sync);
+		dma->saved.installed = false;
 	}
-	if (dev->dma_parms) {
+	if (dma->saved.max_seg_size && dev->dma_parms) {
 		dma_set_max_seg_size(dev, dma->saved.max_seg_size);
 		dma_set_seg_boundary(dev, dma->saved.seg_boundary);
 	}

@@ -13,11 +13,19 @@
  * The region is managed by genalloc. What each slot bounces is kept in a
  * table outside the region, per granule, so that nothing the device can
  * write steers a copy.
+ *
+ * What the region cannot hold, now or ever (a request larger than the
+ * pool), bounces through a buffer of its own, from the page allocator,
+ * that the device reaches the way it reaches the region: an overflow.
+ * Exhaustion then costs a copy and an allocation, never the I/O; the
+ * device still sees nothing but bounce memory.
  */
 
 #include <linux/cache.h>
+#include <linux/dma-direct.h>
 #include <linux/dma-map-ops.h>
 #include <linux/genalloc.h>
+#include <linux/interval_tree.h>
 #include <linux/mm.h>
 #include <linux/set_memory.h>
 
@@ -49,6 +57,48 @@ struct vpd_pool_slot {
 };
 
 /**
+ * enum vpd_pool_view - how the device reaches the region, and so what
+ *	makes an overflow buffer visible to it, in atomic context
+ * @VPD_POOL_VIEW_NONE: nothing can (memory that must be shared with the
+ *	host first, or no window could be had from iommu-dma)
+ * @VPD_POOL_VIEW_GUEST: guest-physical addresses, as in direct mode
+ * @VPD_POOL_VIEW_DIRECT: the DMA core's direct mapping (phys_to_dma())
+ * @VPD_POOL_VIEW_OPS: the platform's ops table (an IOMMU, TCEs)
+ * @VPD_POOL_VIEW_IOMMU: a window of IOVA iommu-dma lent at probe, mapped
+ *	with the IOMMU API (virtio_pci_dma_iova.c)
+ */
+enum vpd_pool_view {
+	VPD_POOL_VIEW_NONE,
+	VPD_POOL_VIEW_GUEST,
+	VPD_POOL_VIEW_DIRECT,
+	VPD_POOL_VIEW_OPS,
+	VPD_POOL_VIEW_IOMMU,
+};
+
+/*
+ * How many of the largest mappings an IOVA window holds at once: more
+ * than the descriptors of the longest chain a device can post (QEMU's
+ * largest queue is 1024), so that any one request fits.
+ */
+#define VPD_POOL_WINDOW_ENTRIES 1024
+
+/**
+ * struct vpd_pool_overflow - a mapping the region could not hold
+ * @node: its device addresses, in the pool's overflow tree
+ * @vaddr: the bounce buffer, whole pages
+ * @orig: the CPU buffer it bounces
+ * @len: the mapping's length
+ * @dir: its direction, as the platform's ops were given it
+ */
+struct vpd_pool_overflow {
+	struct interval_tree_node node;
+	void *vaddr;
+	phys_addr_t orig;
+	size_t len;
+	enum dma_data_direction dir;
+};
+
+/**
  * struct vpd_pool - the bounce region of one device
  * @gp: the allocator of the region
  * @vaddr: the region, as the CPU sees it
@@ -58,6 +108,12 @@ struct vpd_pool_slot {
  * @decrypted: made shared with the host (encrypted guests)
  * @guarded: slots have guard bytes and free memory is poisoned (audit)
  * @slots: one per granule
+ * @view: how an overflow buffer is made visible to the device
+ * @platform_ops: the platform's ops, for %VPD_POOL_VIEW_OPS
+ * @window: the IOVA window, for %VPD_POOL_VIEW_IOMMU
+ * @direct_limit: the platform's bus_dma_limit, for %VPD_POOL_VIEW_DIRECT
+ * @overflow_lock: protects @overflow
+ * @overflow: live overflow mappings, by device address
  * @stats: what debugfs shows
  */
 struct vpd_pool {
@@ -69,6 +125,12 @@ struct vpd_pool {
 	bool decrypted;
 	bool guarded;
 	struct vpd_pool_slot *slots;
+	enum vpd_pool_view view;
+	const struct dma_map_ops *platform_ops;
+	struct vpd_iova_window *window;
+	u64 direct_limit;
+	spinlock_t overflow_lock; /* the overflow tree */
+	struct rb_root_cached overflow;
 	struct vpd_pool_stats stats;
 };
 
@@ -147,6 +209,71 @@ static void *vpd_pool_region_alloc(struct vpd_pool *pool, struct pci_dev *pdev,
 	return vaddr;
 }
 
+/*
+ * One mapping may take a sixteenth of the pool, so that many requests
+ * stay in flight at once, and never less than a page: the block layer
+ * takes no smaller segment (64 KiB pages on pseries). What the region
+ * cannot hold goes to the overflow.
+ */
+static size_t vpd_pool_max_mapping(struct vpd_pool *pool)
+{
+	return max_t(size_t, pool->size / 16, PAGE_SIZE);
+}
+
+/*
+ * Decided with the platform's ops still in place. Memory that must be
+ * shared with the host cannot be shared in atomic context: those pools
+ * have no overflow. A platform reached by direct calls (iommu-dma since
+ * 6.10) cannot be called once our ops replace it: it lends a window of
+ * IOVA now instead.
+ */
+static enum vpd_pool_view vpd_pool_choose_view(struct vpd_pool *pool,
+					       struct device *dev,
+					       bool arch_wants)
+{
+	const struct dma_map_ops *ops = get_dma_ops(dev);
+
+	if (pool->decrypted || arch_wants)
+		return VPD_POOL_VIEW_NONE;
+	if (!pool->platform)
+		return VPD_POOL_VIEW_GUEST;
+	/* The copies are plain memcpy(): no cache maintenance. */
+	if (!dev_is_dma_coherent(dev))
+		return VPD_POOL_VIEW_NONE;
+	/*
+	 * pseries' direct window (DDW): the region came from it, and below
+	 * bus_dma_limit so can the overflow; not the default TCE table,
+	 * which the platform may have given up for the window.
+	 */
+	pool->direct_limit = dev->bus_dma_limit;
+	if (vpd_dev_ops_bypass(dev))
+		return VPD_POOL_VIEW_DIRECT;
+	if (vpd_dev_uses_dma_iommu(dev)) {
+		pool->window = vpd_iova_window_create(dev, vpd_pool_max_mapping(pool),
+						      VPD_POOL_WINDOW_ENTRIES);
+		return pool->window ? VPD_POOL_VIEW_IOMMU : VPD_POOL_VIEW_NONE;
+	}
+	if (!ops)
+		return VPD_POOL_VIEW_DIRECT;
+	if (!ops->map_page || !ops->unmap_page)
+		return VPD_POOL_VIEW_NONE;
+	pool->platform_ops = ops;
+	return VPD_POOL_VIEW_OPS;
+}
+
+static const char *vpd_pool_view_name(enum vpd_pool_view view)
+{
+	static const char * const names[] = {
+		[VPD_POOL_VIEW_NONE] = "none",
+		[VPD_POOL_VIEW_GUEST] = "guest-physical",
+		[VPD_POOL_VIEW_DIRECT] = "dma-direct",
+		[VPD_POOL_VIEW_OPS] = "platform ops",
+		[VPD_POOL_VIEW_IOMMU] = "IOVA window",
+	};
+
+	return names[view];
+}
+
 static void vpd_pool_region_free(struct vpd_pool *pool, struct pci_dev *pdev)
 {
 	unsigned int npages = pool->size >> PAGE_SHIFT;
@@ -209,11 +336,20 @@ int vpd_pool_create(struct vpd_dma *dma, struct pci_dev *pdev, size_t size)
 	pool->guarded = vpd_audit_enabled();
 	if (pool->guarded)
 		memset(pool->vaddr, VPD_POOL_POISON_BYTE, size);
+	pool->view = vpd_pool_choose_view(pool, &pdev->dev, dma->arch_wants);
+	spin_lock_init(&pool->overflow_lock);
+	pool->overflow = RB_ROOT_CACHED;
 	dma->pool = pool;
-	pci_info(pdev, "pool: %zu KiB at %pad, %s\n", size >> 10, &pool->base,
+	pci_info(pdev, "pool: %zu KiB at %pad, %s; overflow: %s%s\n", size >> 10,
+		 &pool->base,
 		 pool->platform ? "mapped once through the platform" :
 		 pool->decrypted ? "guest-physical, shared with the host" :
-		 "guest-physical");
+		 "guest-physical", vpd_pool_view_name(pool->view),
+		 pool->view == VPD_POOL_VIEW_NONE ?
+		 " (a request larger than the region waits for ever)" : "");
+	if (pool->window)
+		pci_info(pdev, "pool: IOVA window of %zu MiB for the overflow\n",
+			 vpd_iova_window_size(pool->window) >> 20);
 	return 0;
 
 err_region:
@@ -244,12 +380,18 @@ void vpd_pool_destroy(struct vpd_dma *dma, struct pci_dev *pdev)
 	 * Whoever still holds an allocation may still write to it: as
 	 * dma_pool_destroy() does, leak what is in use rather than free it.
 	 */
+	if (!RB_EMPTY_ROOT(&pool->overflow.rb_root)) {
+		pci_err(pdev, "pool: overflow mappings still live at unbind, leaked\n");
+		return;
+	}
 	used = vpd_pool_used(pool);
 	if (used) {
 		pci_err(pdev, "pool: %zu bytes still allocated at unbind, region leaked\n",
 			used);
 		return;
 	}
+	if (pool->window)
+		vpd_iova_window_destroy(pool->window, &pdev->dev);
 	gen_pool_destroy(pool->gp);
 	vpd_pool_region_free(pool, pdev);
 	kvfree(pool->slots);
@@ -298,8 +440,9 @@ static void *vpd_pool_alloc(struct device *dev, size_t size,
 	struct vpd_pool *pool = vpd_pool_of(dev);
 	void *vaddr;
 
+	/* As dma_alloc_coherent() promises: aligned to the size's page order. */
 	vaddr = gen_pool_dma_alloc_align(pool->gp, size, dma_handle,
-					 size >= PAGE_SIZE ? PAGE_SIZE : VPD_POOL_GRANULE);
+					 PAGE_SIZE << get_order(size));
 	if (!vaddr) {
 		atomic64_inc(&pool->stats.exhausted);
 		return NULL;
@@ -393,26 +536,19 @@ static void vpd_pool_release(struct device *dev, struct vpd_pool *pool,
 	gen_pool_free(pool->gp, (unsigned long)vaddr, vpd_pool_slot_size(pool, size));
 }
 
-static dma_addr_t vpd_pool_map_page(struct device *dev, struct page *page,
-				    unsigned long offset, size_t size,
-				    enum dma_data_direction dir,
-				    unsigned long attrs)
+/* Takes a slot of the region for @size bytes at @orig; DMA_MAPPING_ERROR if none. */
+static dma_addr_t vpd_pool_take(struct device *dev, struct vpd_pool *pool,
+				phys_addr_t orig, size_t size,
+				enum dma_data_direction dir)
 {
-	struct vpd_pool *pool = vpd_pool_of(dev);
-	phys_addr_t orig = page_to_phys(page) + offset;
 	unsigned long vaddr;
 	dma_addr_t addr;
 	u32 first, i;
 
-	if (!size || size > U32_MAX)
-		return DMA_MAPPING_ERROR;
 	vaddr = vpd_pool_may_take(pool, size, dir) ?
 		gen_pool_alloc(pool->gp, vpd_pool_slot_size(pool, size)) : 0;
-	if (!vaddr) {
-		/* The driver retries; the data stays where it is. */
-		atomic64_inc(&pool->stats.exhausted);
+	if (!vaddr)
 		return DMA_MAPPING_ERROR;
-	}
 	vpd_pool_check_poison(dev, pool, (void *)vaddr,
 			      vpd_pool_slot_size(pool, size));
 	if (pool->guarded) {
@@ -426,15 +562,191 @@ static dma_addr_t vpd_pool_map_page(struct device *dev, struct page *page,
 		pool->slots[i].head = first;
 	pool->slots[first].orig = orig;
 	pool->slots[first].len = size;
+	return addr;
+}
+
+/*
+ * The highest address the device reaches without translation: its mask,
+ * and the platform's bus limit (ours cleared it while we are bound).
+ */
+static u64 vpd_pool_direct_mask(struct device *dev, struct vpd_pool *pool)
+{
+	return min_not_zero(*dev->dma_mask, pool->direct_limit);
+}
+
+/* The device's address of an overflow buffer, through the pool's view. */
+static dma_addr_t vpd_overflow_dev_addr(struct device *dev,
+					struct vpd_pool *pool, void *vaddr,
+					size_t size, enum dma_data_direction dir)
+{
+	dma_addr_t addr;
 
 	/*
-	 * Every direction starts from the buffer's contents: a device that
-	 * writes less than the whole buffer must not hand back stale pool
-	 * data (the same reason swiotlb bounces FROM_DEVICE buffers too).
+	 * The DMA core's own helpers would dispatch to our ops: the view is
+	 * reached the way the platform reached the region, by the platform's
+	 * ops table (called directly, as the DMA core would), phys_to_dma(),
+	 * or the IOVA window.
 	 */
-	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+	switch (pool->view) {
+	case VPD_POOL_VIEW_GUEST:
+		addr = virt_to_phys(vaddr);
+		break;
+	case VPD_POOL_VIEW_DIRECT:
+		addr = phys_to_dma(dev, virt_to_phys(vaddr));
+		break;
+	case VPD_POOL_VIEW_OPS:
+		return pool->platform_ops->map_page(dev, virt_to_page(vaddr),
+						    offset_in_page(vaddr), size,
+						    dir, 0);
+	case VPD_POOL_VIEW_IOMMU:
+		return vpd_iova_window_map(pool->window, dev, virt_to_phys(vaddr),
+					   PAGE_ALIGN(size), dir);
+	default:
+		return DMA_MAPPING_ERROR;
+	}
+	return addr + size - 1 <= vpd_pool_direct_mask(dev, pool) ?
+	       addr : DMA_MAPPING_ERROR;
+}
+
+static void vpd_overflow_free(struct vpd_pool_overflow *o)
+{
+	free_pages_exact(o->vaddr, PAGE_ALIGN(o->len));
+	kfree(o);
+}
+
+/*
+ * Serves a mapping the region cannot hold. In atomic context, like every
+ * map: a failure here is the only one left, and the driver retries.
+ */
+static dma_addr_t vpd_overflow_map(struct device *dev, struct vpd_pool *pool,
+				   phys_addr_t orig, size_t size,
+				   enum dma_data_direction dir)
+{
+	/* Not GFP_ATOMIC: an overflow is no reason to take the reserves. */
+	gfp_t gfp = GFP_NOWAIT | __GFP_NOWARN;
+	struct vpd_pool_overflow *o;
+	unsigned long flags;
+	dma_addr_t addr;
+
+	if (pool->view == VPD_POOL_VIEW_NONE)
+		goto fail;
+	/* As dma-direct: a zone only for a device limited to 32 bits. */
+	if ((pool->view == VPD_POOL_VIEW_GUEST || pool->view == VPD_POOL_VIEW_DIRECT) &&
+	    vpd_pool_direct_mask(dev, pool) <= DMA_BIT_MASK(32))
+		gfp |= GFP_DMA32;
+	o = kmalloc(sizeof(*o), gfp & ~GFP_DMA32);
+	if (!o)
+		goto fail;
+	o->vaddr = alloc_pages_exact(PAGE_ALIGN(size), gfp);
+	if (!o->vaddr) {
+		kfree(o);
+		goto fail;
+	}
+	o->orig = orig;
+	o->len = size;
+	o->dir = dir;
+	/*
+	 * Every direction starts from the buffer's contents, as in the
+	 * region; the rest of the last page, which the device may see
+	 * through an IOMMU, holds nothing of anyone's.
+	 */
+	memcpy(o->vaddr, phys_to_virt(orig), size);
+	memset(o->vaddr + size, 0, PAGE_ALIGN(size) - size);
+	addr = vpd_overflow_dev_addr(dev, pool, o->vaddr, size, dir);
+	if (addr == DMA_MAPPING_ERROR) {
+		vpd_overflow_free(o);
+		goto fail;
+	}
+	o->node.start = addr;
+	o->node.last = addr + size - 1;
+	spin_lock_irqsave(&pool->overflow_lock, flags);
+	interval_tree_insert(&o->node, &pool->overflow);
+	spin_unlock_irqrestore(&pool->overflow_lock, flags);
+	atomic64_inc(&pool->stats.overflow_maps);
+	atomic64_add(size, &pool->stats.overflow_bytes);
+	atomic64_add(size, &pool->stats.bounce_to_device);
+	return addr;
+
+fail:
+	atomic64_inc(&pool->stats.overflow_failed);
+	return DMA_MAPPING_ERROR;
+}
+
+/* The overflow mapping that contains [addr, addr + size), or NULL. */
+static struct vpd_pool_overflow *vpd_overflow_find(struct vpd_pool *pool,
+						   dma_addr_t addr, size_t size)
+{
+	struct interval_tree_node *node;
+	unsigned long flags;
+
+	spin_lock_irqsave(&pool->overflow_lock, flags);
+	node = interval_tree_iter_first(&pool->overflow, addr, addr);
+	if (node && addr + size - 1 > node->last)
+		node = NULL;
+	spin_unlock_irqrestore(&pool->overflow_lock, flags);
+	return node ? container_of(node, struct vpd_pool_overflow, node) : NULL;
+}
+
+/* Ends the overflow mapping that starts at @addr; false if there is none. */
+static bool vpd_overflow_unmap(struct device *dev, struct vpd_pool *pool,
+			       dma_addr_t addr, unsigned long attrs)
+{
+	struct interval_tree_node *node;
+	struct vpd_pool_overflow *o;
+	unsigned long flags;
+	bool found;
+
+	spin_lock_irqsave(&pool->overflow_lock, flags);
+	node = interval_tree_iter_first(&pool->overflow, addr, addr);
+	found = node && node->start == addr;
+	if (found)
+		interval_tree_remove(node, &pool->overflow);
+	spin_unlock_irqrestore(&pool->overflow_lock, flags);
+	if (!found)
+		return false;
+	o = container_of(node, struct vpd_pool_overflow, node);
+	if (pool->view == VPD_POOL_VIEW_OPS)
+		pool->platform_ops->unmap_page(dev, addr, o->len, o->dir, 0);
+	else if (pool->view == VPD_POOL_VIEW_IOMMU)
+		vpd_iova_window_unmap(pool->window, addr, PAGE_ALIGN(o->len));
+	/* The recorded direction and length, not the caller's. */
+	if ((o->dir == DMA_FROM_DEVICE || o->dir == DMA_BIDIRECTIONAL) &&
+	    !(attrs & DMA_ATTR_SKIP_CPU_SYNC)) {
+		memcpy(phys_to_virt(o->orig), o->vaddr, o->len);
+		atomic64_add(o->len, &pool->stats.bounce_from_device);
+	}
+	vpd_overflow_free(o);
+	return true;
+}
+
+static dma_addr_t vpd_pool_map_page(struct device *dev, struct page *page,
+				    unsigned long offset, size_t size,
+				    enum dma_data_direction dir,
+				    unsigned long attrs)
+{
+	struct vpd_pool *pool = vpd_pool_of(dev);
+	phys_addr_t orig = page_to_phys(page) + offset;
+	dma_addr_t addr;
+
+	if (!size || size > U32_MAX)
+		return DMA_MAPPING_ERROR;
+	addr = vpd_pool_take(dev, pool, orig, size, dir);
+	if (addr == DMA_MAPPING_ERROR) {
+		atomic64_inc(&pool->stats.exhausted);
+		/* On failure the driver retries; the data stays where it is. */
+		addr = vpd_overflow_map(dev, pool, orig, size, dir);
+		if (addr == DMA_MAPPING_ERROR)
+			return addr;
+	} else {
+		/*
+		 * Every direction starts from the buffer's contents, even
+		 * with DMA_ATTR_SKIP_CPU_SYNC: a device that writes less
+		 * than the whole buffer must not hand back stale pool data
+		 * (swiotlb copies at map for the same reason).
+		 */
 		vpd_bounce_to_device(pool, addr, orig, size);
-	vpd_pool_account(pool);
+		vpd_pool_account(pool);
+	}
 	vpd_stats_map(&vpd_dma_of(dev)->stats, size);
 	return addr;
 }
@@ -448,8 +760,12 @@ static void vpd_pool_unmap_page(struct device *dev, dma_addr_t addr,
 
 	/* The recorded length, not the caller's, decides what is copied. */
 	if (!head || vpd_pool_slot_addr(pool, head) != addr) {
-		dev_err_ratelimited(dev, "pool: unmap of %pad, which is not mapped\n",
-				    &addr);
+		if (!vpd_overflow_unmap(dev, pool, addr, attrs)) {
+			dev_err_ratelimited(dev, "pool: unmap of %pad, which is not mapped\n",
+					    &addr);
+			return;
+		}
+		vpd_stats_unmap(&vpd_dma_of(dev)->stats);
 		return;
 	}
 	if ((dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL) &&
@@ -461,63 +777,74 @@ static void vpd_pool_unmap_page(struct device *dev, dma_addr_t addr,
 	vpd_stats_unmap(&vpd_dma_of(dev)->stats);
 }
 
-/* The part of a mapping a sync covers, or 0 if it is not all mapped. */
-static size_t vpd_pool_sync_range(struct vpd_pool *pool, dma_addr_t addr,
-				  size_t size, phys_addr_t *orig)
+/*
+ * Where the CPU copy and the device copy of [addr, addr + size) are, in
+ * the region or an overflow buffer; false if that is not all mapped.
+ */
+static bool vpd_pool_sync_range(struct vpd_pool *pool, dma_addr_t addr,
+				size_t size, phys_addr_t *orig, void **bounce)
 {
 	struct vpd_pool_slot *head = vpd_pool_lookup(pool, addr);
+	struct vpd_pool_overflow *o;
 	size_t offset;
 
-	if (!head)
-		return 0;
-	offset = addr - vpd_pool_slot_addr(pool, head);
-	if (offset + size > head->len)
-		return 0;
-	*orig = head->orig + offset;
-	return size;
+	if (head) {
+		offset = addr - vpd_pool_slot_addr(pool, head);
+		if (offset + size > head->len)
+			return false;
+		*orig = head->orig + offset;
+		*bounce = vpd_pool_vaddr(pool, addr);
+		return true;
+	}
+	o = vpd_overflow_find(pool, addr, size);
+	if (!o)
+		return false;
+	offset = addr - o->node.start;
+	*orig = o->orig + offset;
+	*bounce = o->vaddr + offset;
+	return true;
+}
+
+static void vpd_pool_sync(struct device *dev, dma_addr_t addr, size_t size,
+			  bool to_device)
+{
+	struct vpd_pool *pool = vpd_pool_of(dev);
+	phys_addr_t orig;
+	void *bounce;
+
+	if (!vpd_pool_sync_range(pool, addr, size, &orig, &bounce)) {
+		dev_err_ratelimited(dev, "pool: sync of %pad+%zu outside a mapping\n",
+				    &addr, size);
+		return;
+	}
+	if (to_device) {
+		memcpy(bounce, phys_to_virt(orig), size);
+		atomic64_add(size, &pool->stats.bounce_to_device);
+	} else {
+		memcpy(phys_to_virt(orig), bounce, size);
+		atomic64_add(size, &pool->stats.bounce_from_device);
+	}
 }
 
 static void vpd_pool_sync_for_cpu(struct device *dev, dma_addr_t addr,
 				  size_t size, enum dma_data_direction dir)
 {
-	struct vpd_pool *pool = vpd_pool_of(dev);
-	phys_addr_t orig;
-
 	this_cpu_inc(vpd_dma_of(dev)->stats.cpu->syncs);
-	if (dir != DMA_FROM_DEVICE && dir != DMA_BIDIRECTIONAL)
-		return;
-	if (!vpd_pool_sync_range(pool, addr, size, &orig)) {
-		dev_err_ratelimited(dev, "pool: sync of %pad+%zu outside a mapping\n",
-				    &addr, size);
-		return;
-	}
-	vpd_bounce_from_device(pool, addr, orig, size);
+	if (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL)
+		vpd_pool_sync(dev, addr, size, false);
 }
 
 static void vpd_pool_sync_for_device(struct device *dev, dma_addr_t addr,
 				     size_t size, enum dma_data_direction dir)
 {
-	struct vpd_pool *pool = vpd_pool_of(dev);
-	phys_addr_t orig;
-
 	this_cpu_inc(vpd_dma_of(dev)->stats.cpu->syncs);
-	if (dir != DMA_TO_DEVICE && dir != DMA_BIDIRECTIONAL)
-		return;
-	if (!vpd_pool_sync_range(pool, addr, size, &orig)) {
-		dev_err_ratelimited(dev, "pool: sync of %pad+%zu outside a mapping\n",
-				    &addr, size);
-		return;
-	}
-	vpd_bounce_to_device(pool, addr, orig, size);
+	if (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL)
+		vpd_pool_sync(dev, addr, size, true);
 }
 
-/*
- * One mapping may take a sixteenth of the pool: drivers size their
- * segments by this, and many requests stay in flight at once.
- */
 static size_t vpd_pool_max_mapping_size(struct device *dev)
 {
-	return vpd_pool_of(dev)->size / 16;
+	return vpd_pool_max_mapping(vpd_pool_of(dev));
 }
 
 const struct dma_map_ops vpd_pool_ops = {

@@ -141,19 +141,26 @@ DEFINE_DEBUGFS_ATTRIBUTE(vpd_pool_size_fops, vpd_pool_size_get, NULL, "%llu\n");
 static void vpd_debugfs_add_pool(struct dentry *d, struct vpd_pool *pool)
 {
 	struct vpd_pool_stats *ps = vpd_pool_stats(pool);
+	const struct {
+		const char *name;
+		atomic64_t *counter;
+	} counters[] = {
+		{ "pool_used_max", &ps->used_max },
+		{ "bounce_to_device", &ps->bounce_to_device },
+		{ "bounce_from_device", &ps->bounce_from_device },
+		{ "pool_exhausted", &ps->exhausted },
+		{ "platform_maps", &ps->platform_maps },
+		{ "overflow_maps", &ps->overflow_maps },
+		{ "overflow_bytes", &ps->overflow_bytes },
+		{ "overflow_failed", &ps->overflow_failed },
+	};
+	unsigned int i;
 
 	debugfs_create_file_unsafe("pool_size", 0444, d, pool, &vpd_pool_size_fops);
 	debugfs_create_file_unsafe("pool_used", 0444, d, pool, &vpd_pool_used_fops);
-	debugfs_create_file_unsafe("pool_used_max", 0444, d, &ps->used_max,
-				   &vpd_counter_fops);
-	debugfs_create_file_unsafe("bounce_to_device", 0444, d,
-				   &ps->bounce_to_device, &vpd_counter_fops);
-	debugfs_create_file_unsafe("bounce_from_device", 0444, d,
-				   &ps->bounce_from_device, &vpd_counter_fops);
-	debugfs_create_file_unsafe("pool_exhausted", 0444, d, &ps->exhausted,
-				   &vpd_counter_fops);
-	debugfs_create_file_unsafe("platform_maps", 0444, d, &ps->platform_maps,
-				   &vpd_counter_fops);
+	for (i = 0; i < ARRAY_SIZE(counters); i++)
+		debugfs_create_file_unsafe(counters[i].name, 0444, d,
+					   counters[i].counter, &vpd_counter_fops);
 }
 
 static int vpd_audit_file_show(struct seq_file *m, void *unused)

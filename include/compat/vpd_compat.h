@@ -15,6 +15,15 @@
 #include "vpd_compat_probed.h"
 
 /*
+ * Without an ops table per device (CONFIG_DMA_OPS until 6.9, then
+ * CONFIG_ARCH_HAS_DMA_OPS) set_dma_ops() does nothing: the device would
+ * keep the platform's DMA while this module believed its own installed.
+ */
+#if !defined(CONFIG_DMA_OPS) && !defined(CONFIG_ARCH_HAS_DMA_OPS)
+#error "virtio_pci_dma needs per-device DMA ops: CONFIG_DMA_OPS or CONFIG_ARCH_HAS_DMA_OPS"
+#endif
+
+/*
  * find_vqs() took parallel arrays of callbacks, names and ctx flags until
  * struct virtqueue_info replaced them (6.11). The transport works on
  * struct vpd_vq_info; vpd_find_vqs() has the kernel's signature.
@@ -90,6 +99,15 @@ static inline void vpd_dev_take_ops_bypass(struct device *dev,
 #ifdef CONFIG_ARCH_HAS_DMA_MAP_DIRECT
 	saved->bus_dma_limit = dev->bus_dma_limit;
 	dev->bus_dma_limit = 0;
+#endif
+}
+
+static inline bool vpd_dev_ops_bypass(struct device *dev)
+{
+#ifdef CONFIG_DMA_OPS_BYPASS
+	return dev->dma_ops_bypass;
+#else
+	return false;
 #endif
 }
 

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 vpd_setup
-vpd_check "audit is on" test "$(cat /sys/module/$VPD_MODULE/parameters/audit)" = Y
+vpd_require_param audit Y
 for bdf in $(vpd_virtio_pci_devices); do
 	[ "$(vpd_driver_of "$bdf")" = "$VPD_DRIVER" ] || continue
 	file=/sys/kernel/debug/virtio_dma/$bdf/audit

@@ -9,6 +9,8 @@
 . "$(dirname "$0")/lib.sh"
 
 vpd_setup
+vpd_require_param audit Y
+[ -n "${EXPECT_AUDIT:-}" ] || vpd_skip "needs the kinds of violation to expect (EXPECT_AUDIT)"
 modinfo vpd_audit_test >/dev/null 2>&1 || vpd_skip "vpd_audit_test module not installed"
 disk=$(vpd_ours /sys/block/vd* | head -n 1)
 [ -n "$disk" ] || vpd_skip "no virtio-blk disk on $VPD_DRIVER"

@@ -40,6 +40,21 @@ vpd_require_destructive() {
 
 vpd_loaded() { [ -d /sys/module/$VPD_MODULE ]; }
 
+# vpd_param NAME: a parameter of the loaded module, or nothing.
+vpd_param() { cat "/sys/module/$VPD_MODULE/parameters/$1" 2>/dev/null; }
+
+# vpd_require_param NAME VALUE: skips, saying why, unless the module was
+# loaded with NAME=VALUE (a test of one mode run in any guest).
+#
+# In the runner's guests (vpd.scenario= on the command line) the scenario
+# set the parameters: a mismatch there fails.
+vpd_require_param() {
+	[ "$(vpd_param "$1")" = "$2" ] && return 0
+	grep -q 'vpd\.scenario=' /proc/cmdline &&
+		vpd_fail "the scenario's module has $1='$(vpd_param "$1")', not $2"
+	vpd_skip "needs the module loaded with $1=$2 (it has '$(vpd_param "$1")')"
+}
+
 vpd_load() {
 	vpd_require_destructive
 	modinfo $VPD_MODULE >/dev/null 2>&1 || vpd_skip "module $VPD_MODULE not installed"
@@ -101,8 +116,9 @@ vpd_setup() {
 	vpd_require_destructive
 	# shellcheck disable=SC2086
 	vpd_loaded || vpd_load ${VPD_MODPARAMS:-}
-	for bdf in $(vpd_virtio_pci_devices); do
-		vpd_bind "$bdf" || echo "could not bind $bdf"
+	# Not "bdf": POSIX sh has no locals, and the tests use that name.
+	for _vpd_setup_bdf in $(vpd_virtio_pci_devices); do
+		vpd_bind "$_vpd_setup_bdf" || echo "could not bind $_vpd_setup_bdf"
 	done
 	return 0
 }
@@ -130,6 +146,16 @@ vpd_vdev_of() {
 }
 
 vpd_mode() { cat "/sys/bus/pci/devices/$1/virtio_dma/mode"; }
+
+# The virtio devices on our transport that negotiated a packed ring, each
+# after a space. features lists bits as 0/1 characters; bit 34 is
+# VIRTIO_F_RING_PACKED.
+vpd_packed_devices() {
+	for _vpd_v in /sys/bus/virtio/devices/*; do
+		[ "$(vpd_driver_of "$(vpd_bdf_of "$_vpd_v")")" = "$VPD_DRIVER" ] || continue
+		[ "$(cut -c35 "$_vpd_v/features")" = 1 ] && printf ' %s' "${_vpd_v##*/}"
+	done
+}
 
 # vpd_stat BDF COUNTER: a debugfs counter of the device.
 vpd_stat() { cat "/sys/kernel/debug/virtio_dma/$1/$2"; }

@@ -7,6 +7,8 @@
 
 . "$(dirname "$0")/lib.sh"
 
+[ -n "${EXPECT_REFUSED_MSG:-}" ] ||
+	vpd_skip "needs devices the transport refuses, and the reason it gives (EXPECT_REFUSED_MSG)"
 vpd_dmesg_mark
 vpd_setup
 devices=$(vpd_virtio_pci_devices)

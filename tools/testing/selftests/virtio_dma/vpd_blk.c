@@ -4,8 +4,11 @@
  * (virtio-blk or a virtio-scsi disk) and reads it back, with O_DIRECT
  * and through the page cache, comparing checksums.
  *
- * VPD_DEV names the device (required); VPD_SIZE_MB the amount (default 32).
- * The device's contents are destroyed.
+ * VPD_DEV names the device (required); VPD_SIZE_MB the amount (default 32);
+ * VPD_CHUNK_KB the size of each read and write (default 1024), which
+ * with O_DIRECT is the size of the requests the disk gets, up to its
+ * max_sectors_kb; VPD_OFFSET_MB where on the device (default 0). The
+ * device's contents are destroyed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,6 +28,8 @@
 struct blk_io {
 	const char *dev;
 	size_t size;
+	size_t chunk;
+	off_t offset;
 	void *buf;
 };
 
@@ -37,8 +42,13 @@ FIXTURE_SETUP(blk)
 	self->io.dev = getenv("VPD_DEV");
 	if (!self->io.dev || !*self->io.dev)
 		SKIP(return, "VPD_DEV names no device");
+	self->io.chunk = vpd_env_ul("VPD_CHUNK_KB", CHUNK >> 10) << 10;
+	ASSERT_LT(0, self->io.chunk);
 	self->io.size = vpd_env_ul("VPD_SIZE_MB", 32) * CHUNK;
-	ASSERT_EQ(0, posix_memalign(&self->io.buf, 4096, CHUNK));
+	self->io.offset = (off_t)vpd_env_ul("VPD_OFFSET_MB", 0) * CHUNK;
+	ASSERT_EQ(0, self->io.size % self->io.chunk)
+		TH_LOG("VPD_SIZE_MB must be a multiple of VPD_CHUNK_KB");
+	ASSERT_EQ(0, posix_memalign(&self->io.buf, 4096, self->io.chunk));
 }
 
 FIXTURE_TEARDOWN(blk)
@@ -60,10 +70,11 @@ static uint64_t put(struct __test_metadata *_metadata, struct blk_io *io,
 	if (fd < 0)
 		return 0;
 	vpd_stream_init(&s, seed);
-	for (done = 0; done < io->size; done += CHUNK) {
-		vpd_stream_fill(&s, io->buf, CHUNK);
-		sum = vpd_fnv(sum, io->buf, CHUNK);
-		EXPECT_EQ(CHUNK, pwrite(fd, io->buf, CHUNK, done))
+	for (done = 0; done < io->size; done += io->chunk) {
+		vpd_stream_fill(&s, io->buf, io->chunk);
+		sum = vpd_fnv(sum, io->buf, io->chunk);
+		EXPECT_EQ(io->chunk, pwrite(fd, io->buf, io->chunk,
+					    io->offset + done))
 			TH_LOG("write at %zu: %s", done, strerror(errno));
 	}
 	EXPECT_EQ(0, fsync(fd));
@@ -84,10 +95,11 @@ static uint64_t get(struct __test_metadata *_metadata, struct blk_io *io,
 		return 1;
 	/* Buffered reads must come from the device, not the cache. */
 	ioctl(fd, BLKFLSBUF, 0);
-	for (done = 0; done < io->size; done += CHUNK) {
-		EXPECT_EQ(CHUNK, pread(fd, io->buf, CHUNK, done))
+	for (done = 0; done < io->size; done += io->chunk) {
+		EXPECT_EQ(io->chunk, pread(fd, io->buf, io->chunk,
+					   io->offset + done))
 			TH_LOG("read at %zu: %s", done, strerror(errno));
-		sum = vpd_fnv(sum, io->buf, CHUNK);
+		sum = vpd_fnv(sum, io->buf, io->chunk);
 	}
 	close(fd);
 	return sum;

@@ -71,9 +71,9 @@ arch_debug_cmdline() {
 	esac
 }
 
-# arch_machine_args ARRAY MEM SMP IOMMU [ICOUNT]: the machine, without
-# devices. Never KVM: guests run under TCG everywhere this project is
-# tested. ICOUNT=N makes the guest's clock count the instructions it
+# arch_machine_args ARRAY MEM SMP IOMMU [ICOUNT] [THREADS]: the machine,
+# without devices. Never KVM: guests run under TCG everywhere this project
+# is tested. ICOUNT=N makes the guest's clock count the instructions it
 # executes, 2^N ns each.
 #
 # All the vCPUs of a guest take turns on one host thread: QEMU 7.2's
@@ -82,9 +82,13 @@ arch_debug_cmdline() {
 # busy host lost about one 2-vCPU boot in 200 to an "Oops: int3" in
 # sched_clock_cpu(), patched by the late initcall that marks
 # sched_clock stable; smp-textpoke shows it every time.
+#
+# THREADS=multi (the stress scenarios) gives each vCPU a host thread of
+# its own, so that guest CPUs map and unmap at the same instant; see
+# arch_threads_cmdline for what keeps the race above away.
 arch_machine_args() {
 	local -n a=$1
-	a+=(-accel tcg,thread=single)
+	a+=(-accel "tcg,thread=${6:-single}")
 	[ -z "${5:-}" ] || a+=(-icount "shift=$5,sleep=on")
 	a+=(-m "$2" -smp "$3" -display none -no-reboot -nodefaults -monitor none)
 	case $vm_arch in
@@ -104,6 +108,18 @@ arch_machine_args() {
 		*) echo "arch.sh: unknown IOMMU '$4'" >&2; return 1 ;;
 		esac
 		;;
+	esac
+}
+
+# What a guest whose vCPUs run in parallel boots with: its kernel must
+# patch no code that another vCPU may be running. The one static key such
+# a guest flips by itself marks sched_clock stable, at boot or when the
+# clocksource watchdog gives up on the TSC; with the TSC unstable from the
+# start it is never flipped.
+arch_threads_cmdline() {
+	case $vm_arch:$1 in
+	x86_64:multi) echo tsc=unstable ;;
+	*) echo ;;
 	esac
 }
 
@@ -204,6 +220,13 @@ arch_device_args() {
 			;;
 		balloon)
 			d+=(-device "virtio-balloon-pci$opts")
+			;;
+		9p)
+			# A host folder of the guest's own; virtio 9p's driver
+			# has no freeze and restore (6.1, 6.12).
+			mkdir -p "$work/9p$n"
+			d+=(-fsdev "local,id=fs$n,path=$work/9p$n,security_model=none"
+				-device "virtio-9p-pci,fsdev=fs$n,mount_tag=vpd9p$n$opts")
 			;;
 		*)
 			echo "arch.sh: unknown device '$name'" >&2

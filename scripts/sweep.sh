@@ -35,8 +35,9 @@ case $seed in
 '' | *[!0-9]*) echo "sweep.sh: SEED must be a number, not '$seed'" >&2; exit 2 ;;
 esac
 
-# bash's RANDOM, seeded, is the same sequence for the same seed; read
-# in this shell only (a subshell's draws would not advance it).
+# bash's RANDOM, seeded, is the same sequence for the same seed (and the
+# same bash: 5.1 changed it); read in this shell only (a subshell's draws
+# would not advance it).
 RANDOM=$seed
 pick() { # pick VAR WORD...: sets VAR to one of the words
 	local -n v=$1
@@ -65,7 +66,7 @@ for i in $(seq 1 "$count"); do
 	smp=$((RANDOM % 4 + 1))
 	pages=$((RANDOM % (1024 - 16 + 1) + 16))
 	pick sectors default max random
-	[ "$sectors" = random ] && sectors=random:$RANDOM
+	[ "$sectors" = random ] && sectors=random:$((RANDOM << 15 | RANDOM))
 	case $mode in
 	auto) expect=$([ "$ap" = on ] && echo platform || echo direct) ;;
 	*) expect=$mode ;;

@@ -201,6 +201,8 @@ void vpd_iova_window_unmap(struct vpd_iova_window *w, dma_addr_t addr,
 
 /* virtio_pci_dma_audit.c */
 bool vpd_audit_enabled(void);
+int vpd_audit_init(void);
+void vpd_audit_exit(void);
 const struct dma_map_ops *vpd_audit_wrap(struct vpd_dma *dma,
 					 const struct dma_map_ops *inner);
 void vpd_audit_unwrap(struct vpd_dma *dma, struct device *dev);

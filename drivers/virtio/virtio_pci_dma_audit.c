@@ -125,9 +125,31 @@ struct vpd_audit {
 	atomic_t untracked;
 };
 
+/*
+ * The records, in a cache of their own: many small allocations in atomic
+ * context, and a name failslab's cache filter can single out (the debug
+ * pass fails them on purpose: a mapping without a record is refused).
+ */
+static struct kmem_cache *vpd_audit_cache;
+
 bool vpd_audit_enabled(void)
 {
 	return audit;
+}
+
+int vpd_audit_init(void)
+{
+	if (!audit)
+		return 0;
+	vpd_audit_cache = kmem_cache_create("vpd_audit_map",
+					    sizeof(struct vpd_audit_map), 0, 0,
+					    NULL);
+	return vpd_audit_cache ? 0 : -ENOMEM;
+}
+
+void vpd_audit_exit(void)
+{
+	kmem_cache_destroy(vpd_audit_cache);
 }
 
 static struct vpd_audit *vpd_audit_of(struct device *dev)
@@ -235,7 +257,7 @@ static bool vpd_writable(enum dma_data_direction dir)
  */
 static struct vpd_audit_map *vpd_audit_new(struct vpd_audit *a, gfp_t gfp)
 {
-	struct vpd_audit_map *m = kzalloc(sizeof(*m), gfp | __GFP_NOWARN);
+	struct vpd_audit_map *m = kmem_cache_zalloc(vpd_audit_cache, gfp | __GFP_NOWARN);
 
 	if (!m)
 		atomic_inc(&a->untracked);
@@ -379,7 +401,7 @@ static dma_addr_t vpd_audit_map_page(struct device *dev, struct page *page,
 	struct vpd_audit_map *m;
 	dma_addr_t addr;
 
-	/* Nothing to map, and no interval to track: the DMA core refuses too. */
+	/* Nothing to map, and an empty interval could not be tracked. */
 	if (!size || !vpd_audit_memory_ok(dev, page, offset, size))
 		return DMA_MAPPING_ERROR;
 	m = vpd_audit_new(a, GFP_ATOMIC);
@@ -390,7 +412,7 @@ static dma_addr_t vpd_audit_map_page(struct device *dev, struct page *page,
 		vpd_audit_limits(dev, phys, size);
 	addr = a->inner->map_page(dev, page, offset, size, dir, attrs);
 	if (addr == DMA_MAPPING_ERROR) {
-		kfree(m);
+		kmem_cache_free(vpd_audit_cache, m);
 		return addr;
 	}
 	if (a->inner != &vpd_direct_ops)
@@ -432,7 +454,7 @@ static void vpd_audit_unmap_page(struct device *dev, dma_addr_t addr,
 				    &addr, m->dir, dir);
 	/* The mapping as it was made, whatever the caller says. */
 	a->inner->unmap_page(dev, addr, m->size, m->dir, attrs);
-	kfree(m);
+	kmem_cache_free(vpd_audit_cache, m);
 }
 
 static void vpd_audit_sync(struct device *dev, dma_addr_t addr, size_t size,
@@ -499,7 +521,7 @@ static void *vpd_audit_alloc(struct device *dev, size_t size,
 		return NULL;
 	cpu_addr = a->inner->alloc(dev, size, dma_handle, gfp, attrs);
 	if (!cpu_addr) {
-		kfree(m);
+		kmem_cache_free(vpd_audit_cache, m);
 		return NULL;
 	}
 	vpd_audit_track(dev, m, *dma_handle, 0, size, DMA_BIDIRECTIONAL, cpu_addr);
@@ -516,13 +538,14 @@ static void vpd_audit_free(struct device *dev, size_t size, void *cpu_addr,
 		vpd_audit_violation(dev, VPD_AUDIT_FREE_MISMATCH, NULL, 0,
 				    "%zu bytes at %pad", size, &dma_handle);
 		/* Only what is known to be an allocation is given back. */
-		if (m)
+		if (m) {
 			a->inner->free(dev, m->size, m->cpu_addr, dma_handle, attrs);
-		kfree(m);
+			kmem_cache_free(vpd_audit_cache, m);
+		}
 		return;
 	}
 	a->inner->free(dev, size, cpu_addr, dma_handle, attrs);
-	kfree(m);
+	kmem_cache_free(vpd_audit_cache, m);
 }
 
 static size_t vpd_audit_max_mapping_size(struct device *dev)
@@ -603,7 +626,7 @@ void vpd_audit_unwrap(struct vpd_dma *dma, struct device *dev)
 		interval_tree_remove(&m->by_dma, &a->by_dma);
 		if (!m->coherent)
 			interval_tree_remove(&m->by_phys, &a->by_phys);
-		kfree(m);
+		kmem_cache_free(vpd_audit_cache, m);
 	}
 	if (n > VPD_AUDIT_LEAKS_SHOWN)
 		dev_err(dev, "audit: %u leaks in all\n", n);

@@ -20,6 +20,7 @@
 #include <linux/dma-map-ops.h>
 #include <linux/genalloc.h>
 #include <linux/iommu.h>
+#include <linux/pci.h>
 #include <linux/scatterlist.h>
 
 #include "virtio_pci_dma.h"
@@ -49,37 +50,84 @@ struct vpd_iova_window {
 	size_t size;
 };
 
-/* Maps the chunk back at every entry, as iommu-dma left it. */
-static void vpd_iova_refill(struct vpd_iova_window *w)
+/*
+ * Maps the chunk back wherever the window has a hole, as iommu-dma left
+ * it: its final unmap must find every page it mapped. False if a hole
+ * stays: then nothing of the window may be given back.
+ */
+static bool vpd_iova_refill(struct vpd_iova_window *w)
 {
 	dma_addr_t iova;
 
-	for (iova = w->base; iova < w->base + w->size; iova += w->chunk_size)
+	for (iova = w->base; iova < w->base + w->size; iova += w->chunk_size) {
+		if (iommu_iova_to_phys(w->domain, iova))
+			continue;
 		if (iommu_map(w->domain, iova, page_to_phys(w->chunk),
 			      w->chunk_size, IOMMU_READ, GFP_KERNEL))
-			pr_warn("iova: chunk at %pad not mapped back\n", &iova);
+			return false;
+	}
+	return true;
+}
+
+/* Gives the window back to iommu-dma, or leaks it where that is unsafe. */
+static void vpd_iova_release(struct vpd_iova_window *w, struct device *dev)
+{
+	if (!vpd_iova_refill(w)) {
+		dev_warn(dev, "pool: IOVA window could not be restored: leaked\n");
+		return;
+	}
+	dma_unmap_sgtable(dev, &w->sgt, DMA_TO_DEVICE, 0);
+	sg_free_table(&w->sgt);
+	__free_pages(w->chunk, get_order(w->chunk_size));
+	kfree(w);
+}
+
+/* Are the mapped segments one IOVA range, end to end, of @size? */
+static bool vpd_iova_contiguous(struct sg_table *sgt, dma_addr_t base,
+				size_t size)
+{
+	dma_addr_t next = base;
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		if (sg_dma_address(sg) != next)
+			return false;
+		next += sg_dma_len(sg);
+	}
+	return next == base + size;
 }
 
 static bool vpd_iova_reserve(struct vpd_iova_window *w, struct device *dev,
 			     unsigned int chunks)
 {
+	unsigned int max_seg = dma_get_max_seg_size(dev);
+	unsigned long boundary = dma_get_seg_boundary(dev);
 	struct scatterlist *sg;
 	unsigned int i;
+	int err;
 
 	if (sg_alloc_table(&w->sgt, chunks, GFP_KERNEL))
 		return false;
 	for_each_sgtable_sg(&w->sgt, sg, i)
 		sg_set_page(sg, w->chunk, w->chunk_size, 0);
-	if (dma_map_sgtable(dev, &w->sgt, DMA_TO_DEVICE, 0)) {
+	/*
+	 * One range, no padding between entries, whatever the PCI core's
+	 * 64 KiB segments and 4 GiB boundary (which DMA-API debug would
+	 * also hold every entry against): the device has no such limits.
+	 */
+	dma_set_max_seg_size(dev, UINT_MAX);
+	dma_set_seg_boundary(dev, ULONG_MAX);
+	err = dma_map_sgtable(dev, &w->sgt, DMA_TO_DEVICE, 0);
+	dma_set_max_seg_size(dev, max_seg);
+	dma_set_seg_boundary(dev, boundary);
+	if (err) {
 		sg_free_table(&w->sgt);
 		return false;
 	}
 	w->base = sg_dma_address(w->sgt.sgl);
 	w->size = (size_t)chunks * w->chunk_size;
-	/* One IOVA range, the entries end to end: check both ends. */
-	if (iommu_iova_to_phys(w->domain, w->base) != page_to_phys(w->chunk) ||
-	    iommu_iova_to_phys(w->domain, w->base + w->size - w->chunk_size) !=
-	    page_to_phys(w->chunk)) {
+	if (!vpd_iova_contiguous(&w->sgt, w->base, w->size)) {
 		dma_unmap_sgtable(dev, &w->sgt, DMA_TO_DEVICE, 0);
 		sg_free_table(&w->sgt);
 		return false;
@@ -103,9 +151,15 @@ vpd_iova_window_create(struct device *dev, size_t max_mapping,
 	struct vpd_iova_window *w;
 	unsigned int chunks;
 
-	/* Bounce buffers are filled by memcpy(): coherent devices only. */
+	/*
+	 * Bounce buffers are filled by memcpy(): coherent devices only. An
+	 * untrusted device's iommu-dma bounces through swiotlb; an IOMMU
+	 * granule above a page would space the entries out: no window.
+	 */
 	if (!vpd_dev_uses_dma_iommu(dev) || !dev_is_dma_coherent(dev) ||
-	    !domain || !(domain->type & __IOMMU_DOMAIN_PAGING))
+	    !dev_is_pci(dev) || to_pci_dev(dev)->untrusted || !dev->dma_parms ||
+	    !domain || !iommu_is_dma_domain(domain) ||
+	    __ffs(domain->pgsize_bitmap) > PAGE_SHIFT)
 		return NULL;
 	w = kzalloc(sizeof(*w), GFP_KERNEL);
 	if (!w)
@@ -128,9 +182,8 @@ vpd_iova_window_create(struct device *dev, size_t max_mapping,
 err_refill:
 	if (w->gp)
 		gen_pool_destroy(w->gp);
-	vpd_iova_refill(w);
-	dma_unmap_sgtable(dev, &w->sgt, DMA_TO_DEVICE, 0);
-	sg_free_table(&w->sgt);
+	vpd_iova_release(w, dev);
+	return NULL;
 err_chunk:
 	__free_pages(w->chunk, get_order(w->chunk_size));
 err_free:
@@ -146,11 +199,7 @@ err_free:
 void vpd_iova_window_destroy(struct vpd_iova_window *w, struct device *dev)
 {
 	gen_pool_destroy(w->gp);
-	vpd_iova_refill(w);
-	dma_unmap_sgtable(dev, &w->sgt, DMA_TO_DEVICE, 0);
-	sg_free_table(&w->sgt);
-	__free_pages(w->chunk, get_order(w->chunk_size));
-	kfree(w);
+	vpd_iova_release(w, dev);
 }
 
 size_t vpd_iova_window_size(struct vpd_iova_window *w)

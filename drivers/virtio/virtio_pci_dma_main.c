@@ -847,11 +847,8 @@ static DEFINE_SIMPLE_DEV_PM_OPS(vpd_pm_ops, vpd_freeze, vpd_restore);
 static bool vpd_can_park(struct virtio_device *vdev)
 {
 #ifdef CONFIG_PM_SLEEP
-	struct virtio_driver *drv;
+	struct virtio_driver *drv = drv_to_virtio(vdev->dev.driver);
 
-	if (!vdev->dev.driver)
-		return true;
-	drv = drv_to_virtio(vdev->dev.driver);
 	return drv->freeze && drv->restore;
 #else
 	return false;
@@ -865,10 +862,13 @@ static void vpd_reset_prepare(struct pci_dev *pdev)
 
 	device_lock(&vdev->dev);
 	vpd->reset_parked = false;
+	/* No driver: no queue to lose; the device is reset as it is. */
+	if (!vdev->dev.driver)
+		return;
 	if (!vpd_can_park(vdev)) {
 		virtio_break_device(vdev);
 		pci_err(pdev, "function reset: %s cannot be parked (no freeze and restore): device marked broken\n",
-			vdev->dev.driver ? vdev->dev.driver->name : "the transport");
+			vdev->dev.driver->name);
 		return;
 	}
 #ifdef CONFIG_PM_SLEEP
@@ -902,7 +902,24 @@ static void vpd_reset_done(struct pci_dev *pdev)
 	device_unlock(&vdev->dev);
 }
 
+/*
+ * AER and DPC recovery reset the link without reset_prepare: the rings
+ * are gone under the drivers. The device is marked broken, so that its
+ * requests fail, and the core disconnects it.
+ */
+static pci_ers_result_t vpd_error_detected(struct pci_dev *pdev,
+					   pci_channel_state_t state)
+{
+	struct vpd_device *vpd = pci_get_drvdata(pdev);
+
+	virtio_break_device(&vpd->vdev);
+	pci_err(pdev, "PCI error (channel state %d): device marked broken\n",
+		state);
+	return PCI_ERS_RESULT_DISCONNECT;
+}
+
 static const struct pci_error_handlers vpd_err_handlers = {
+	.error_detected = vpd_error_detected,
 	.reset_prepare = vpd_reset_prepare,
 	.reset_done = vpd_reset_done,
 };
@@ -923,10 +940,15 @@ static int __init vpd_init(void)
 {
 	int err;
 
+	err = vpd_audit_init();
+	if (err)
+		return err;
 	vpd_debugfs_init();
 	err = pci_register_driver(&vpd_driver);
-	if (err)
+	if (err) {
 		vpd_debugfs_exit();
+		vpd_audit_exit();
+	}
 	return err;
 }
 module_init(vpd_init);
@@ -935,6 +957,7 @@ static void __exit vpd_exit(void)
 {
 	pci_unregister_driver(&vpd_driver);
 	vpd_debugfs_exit();
+	vpd_audit_exit();
 }
 module_exit(vpd_exit);
 

@@ -192,6 +192,11 @@ static int vpd_mode_usable(struct pci_dev *pdev, enum vpd_mode mode,
 		pci_err(pdev, "dma_mode=direct refused: the device translates its DMA through the IOMMU\n");
 		return -EINVAL;
 	}
+	/* A guest-physical region is pseudo-physical under Xen. */
+	if (mode == VPD_MODE_POOL && !platform_pool && xen_domain()) {
+		pci_err(pdev, "dma_mode=pool refused: under Xen a device without VIRTIO_F_ACCESS_PLATFORM cannot reach a guest-physical region\n");
+		return -EINVAL;
+	}
 	if (mode == VPD_MODE_DIRECT && arch_wants) {
 		pci_err(pdev, "dma_mode=direct refused: the platform needs its DMA ops (memory encryption, Xen)\n");
 		return -EINVAL;
@@ -249,10 +254,11 @@ static const struct dma_map_ops *vpd_mode_ops(struct vpd_dma *dma,
  * A virtio device has no segment limits: a descriptor takes any length,
  * anywhere. The PCI core's defaults (64 KiB, 4 GiB boundary) would split
  * and audit what needs no splitting. The ops may still limit a mapping
- * (swiotlb); a pool maps any size (what its region cannot hold goes to
- * the overflow): its max_mapping_size only asks drivers that size their
- * segments by it (virtio_blk) to leave room for other requests, and
- * drivers that do not (SCSI hosts) are within the rules.
+ * (swiotlb). A pool maps up to the largest block the page allocator
+ * gives (what its region cannot hold goes to the overflow): its
+ * max_mapping_size only asks drivers that size their segments by it
+ * (virtio_blk) to leave room for other requests. virtio_scsi's host has
+ * no DMA mask of its own and keeps the SCSI core's 64 KiB segments.
  */
 static void vpd_set_segments(struct vpd_dma *dma, struct device *dev)
 {
@@ -260,7 +266,7 @@ static void vpd_set_segments(struct vpd_dma *dma, struct device *dev)
 		return;
 	dma->saved.max_seg_size = dma_get_max_seg_size(dev);
 	dma->saved.seg_boundary = dma_get_seg_boundary(dev);
-	dma_set_max_seg_size(dev, dma->mode == VPD_MODE_POOL ? UINT_MAX :
+	dma_set_max_seg_size(dev, dma->mode == VPD_MODE_POOL ? vpd_pool_max_size() :
 			     min_t(size_t, UINT_MAX, dma_max_mapping_size(dev)));
 	dma_set_seg_boundary(dev, ULONG_MAX);
 }

@@ -10,9 +10,11 @@
  * encrypted. Either way there is no per-I/O IOMMU work, and the device
  * never sees anything but the pool.
  *
- * The region is managed by genalloc. What each slot bounces is kept in a
- * table outside the region, per granule, so that nothing the device can
- * write steers a copy.
+ * The region is managed by genalloc, by device address: alignment is what
+ * the device sees (a region from iommu-dma is vmapped, its CPU address
+ * aligned to a page only). What each slot bounces is kept in a table
+ * outside the region, per granule, so that nothing the device can write
+ * steers a copy.
  *
  * What the region cannot hold, now or ever (a request larger than the
  * pool), bounces through a buffer of its own, from the page allocator,
@@ -237,13 +239,19 @@ static enum vpd_pool_view vpd_pool_choose_view(struct vpd_pool *pool,
 		return VPD_POOL_VIEW_NONE;
 	if (!pool->platform)
 		return VPD_POOL_VIEW_GUEST;
-	/* The copies are plain memcpy(): no cache maintenance. */
-	if (!dev_is_dma_coherent(dev))
+	/*
+	 * The copies are plain memcpy(): no cache maintenance, no syncs
+	 * forwarded; an untrusted device's platform bounces what it maps.
+	 */
+	if (!dev_is_dma_coherent(dev) ||
+	    (dev_is_pci(dev) && to_pci_dev(dev)->untrusted))
 		return VPD_POOL_VIEW_NONE;
 	/*
-	 * pseries' direct window (DDW): the region came from it, and below
-	 * bus_dma_limit so can the overflow; not the default TCE table,
-	 * which the platform may have given up for the window.
+	 * pseries' direct window (DDW) covering all memory (the core goes
+	 * around the ops then): the region came from it and so can the
+	 * overflow; not the default TCE table, which the platform may have
+	 * given up for the window. A window covering part of memory leaves
+	 * dma_ops_bypass off: the platform's ops (TCEs) serve then.
 	 */
 	pool->direct_limit = dev->bus_dma_limit;
 	if (vpd_dev_ops_bypass(dev))
@@ -323,14 +331,15 @@ int vpd_pool_create(struct vpd_dma *dma, struct pci_dev *pdev, size_t size)
 		goto err_gp;
 	}
 	/*
-	 * genalloc's "phys" is the device's address of the region. A region
-	 * from the platform is itself a DMA allocation, and DMA-API debug
-	 * takes a second one starting in the same cache line for an
+	 * A region from the platform is itself a DMA allocation, and DMA-API
+	 * debug takes a second one starting in the same cache line for an
 	 * overlapping mapping: nothing is handed out from its first line.
+	 * Nor from device address 0, which genalloc cannot tell from failure.
 	 */
 	skip = pool->platform ? ALIGN(L1_CACHE_BYTES, VPD_POOL_GRANULE) : 0;
-	err = gen_pool_add_virt(pool->gp, (unsigned long)pool->vaddr + skip,
-				pool->base + skip, size - skip, nid);
+	if (!pool->base)
+		skip = max_t(size_t, skip, VPD_POOL_GRANULE);
+	err = gen_pool_add(pool->gp, pool->base + skip, size - skip, nid);
 	if (err)
 		goto err_region;
 	pool->guarded = vpd_audit_enabled();
@@ -418,6 +427,12 @@ size_t vpd_pool_used(struct vpd_pool *pool)
 	return gen_pool_size(pool->gp) - gen_pool_avail(pool->gp);
 }
 
+/* The CPU address of the region at device address @addr. */
+static void *vpd_pool_vaddr(struct vpd_pool *pool, dma_addr_t addr)
+{
+	return pool->vaddr + (addr - pool->base);
+}
+
 /* Memory taken from the pool must still hold the poison it got when freed. */
 static void vpd_pool_check_poison(struct device *dev, struct vpd_pool *pool,
 				  void *vaddr, size_t size)
@@ -438,15 +453,18 @@ static void *vpd_pool_alloc(struct device *dev, size_t size,
 			    unsigned long attrs)
 {
 	struct vpd_pool *pool = vpd_pool_of(dev);
+	/* As dma_alloc_coherent() promises: aligned to the size's page order. */
+	struct genpool_data_align align = { .align = PAGE_SIZE << get_order(size) };
+	unsigned long addr;
 	void *vaddr;
 
-	/* As dma_alloc_coherent() promises: aligned to the size's page order. */
-	vaddr = gen_pool_dma_alloc_align(pool->gp, size, dma_handle,
-					 PAGE_SIZE << get_order(size));
-	if (!vaddr) {
+	addr = gen_pool_alloc_algo(pool->gp, size, gen_pool_first_fit_align, &align);
+	if (!addr) {
 		atomic64_inc(&pool->stats.exhausted);
 		return NULL;
 	}
+	*dma_handle = addr;
+	vaddr = vpd_pool_vaddr(pool, addr);
 	vpd_pool_check_poison(dev, pool, vaddr, size);
 	memset(vaddr, 0, size);
 	vpd_pool_account(pool);
@@ -460,7 +478,7 @@ static void vpd_pool_free(struct device *dev, size_t size, void *vaddr,
 	struct vpd_pool *pool = vpd_pool_of(dev);
 
 	vpd_pool_poison(pool, vaddr, size);
-	gen_pool_free(pool->gp, (unsigned long)vaddr, size);
+	gen_pool_free(pool->gp, dma_handle, size);
 	this_cpu_inc(vpd_dma_of(dev)->stats.cpu->frees);
 }
 
@@ -480,11 +498,6 @@ static dma_addr_t vpd_pool_slot_addr(struct vpd_pool *pool,
 				     struct vpd_pool_slot *head)
 {
 	return pool->base + ((head - pool->slots) << VPD_POOL_ORDER);
-}
-
-static void *vpd_pool_vaddr(struct vpd_pool *pool, dma_addr_t addr)
-{
-	return pool->vaddr + (addr - pool->base);
 }
 
 static void vpd_bounce_to_device(struct vpd_pool *pool, dma_addr_t addr,
@@ -531,9 +544,10 @@ static void vpd_pool_release(struct device *dev, struct vpd_pool *pool,
 		    memchr_inv(vaddr + size, VPD_POOL_GUARD_BYTE, VPD_POOL_GUARD))
 			vpd_audit_report(dev, VPD_AUDIT_GUARD, addr);
 		vaddr -= VPD_POOL_GUARD;
+		addr -= VPD_POOL_GUARD;
 	}
 	vpd_pool_poison(pool, vaddr, vpd_pool_slot_size(pool, size));
-	gen_pool_free(pool->gp, (unsigned long)vaddr, vpd_pool_slot_size(pool, size));
+	gen_pool_free(pool->gp, addr, vpd_pool_slot_size(pool, size));
 }
 
 /* Takes a slot of the region for @size bytes at @orig; DMA_MAPPING_ERROR if none. */
@@ -541,22 +555,22 @@ static dma_addr_t vpd_pool_take(struct device *dev, struct vpd_pool *pool,
 				phys_addr_t orig, size_t size,
 				enum dma_data_direction dir)
 {
-	unsigned long vaddr;
 	dma_addr_t addr;
+	void *vaddr;
 	u32 first, i;
 
-	vaddr = vpd_pool_may_take(pool, size, dir) ?
-		gen_pool_alloc(pool->gp, vpd_pool_slot_size(pool, size)) : 0;
-	if (!vaddr)
+	addr = vpd_pool_may_take(pool, size, dir) ?
+	       gen_pool_alloc(pool->gp, vpd_pool_slot_size(pool, size)) : 0;
+	if (!addr)
 		return DMA_MAPPING_ERROR;
-	vpd_pool_check_poison(dev, pool, (void *)vaddr,
-			      vpd_pool_slot_size(pool, size));
+	vaddr = vpd_pool_vaddr(pool, addr);
+	vpd_pool_check_poison(dev, pool, vaddr, vpd_pool_slot_size(pool, size));
 	if (pool->guarded) {
-		memset((void *)vaddr, VPD_POOL_GUARD_BYTE, VPD_POOL_GUARD);
-		vaddr += VPD_POOL_GUARD;
-		memset((void *)vaddr + size, VPD_POOL_GUARD_BYTE, VPD_POOL_GUARD);
+		memset(vaddr, VPD_POOL_GUARD_BYTE, VPD_POOL_GUARD);
+		memset(vaddr + VPD_POOL_GUARD + size, VPD_POOL_GUARD_BYTE,
+		       VPD_POOL_GUARD);
+		addr += VPD_POOL_GUARD;
 	}
-	addr = gen_pool_virt_to_phys(pool->gp, vaddr);
 	first = (addr - pool->base) >> VPD_POOL_ORDER;
 	for (i = first; i <= (addr + size - 1 - pool->base) >> VPD_POOL_ORDER; i++)
 		pool->slots[i].head = first;

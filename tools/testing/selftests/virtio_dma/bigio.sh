@@ -33,11 +33,13 @@ for disk in $disks; do
 	trap 'echo "$def" >"$q/max_sectors_kb"' EXIT
 	vpd_check "$d: 4M requests at max_sectors_kb=$def" bigio_pass "$d" 4096
 	echo "$hw" >"$q/max_sectors_kb" || vpd_fail "$d: max_sectors_kb=$hw refused"
-	vpd_check "$d: 16M requests at max_sectors_kb=$(cat "$q/max_sectors_kb") (max_hw_sectors_kb $hw)" \
+	vpd_check "$d: 16M reads and writes at max_sectors_kb=$(cat "$q/max_sectors_kb") (max_hw_sectors_kb $hw)" \
 		bigio_pass "$d" 16384
 	echo "$def" >"$q/max_sectors_kb"
 	trap - EXIT
 	bdf=$(vpd_bdf_of "$disk/device")
+	[ "${EXPECT_OVERFLOW:-0}" = 1 ] && [ ! -e "/sys/kernel/debug/virtio_dma/$bdf/overflow_maps" ] &&
+		vpd_fail "$d: the overflow is expected, but $bdf has no overflow counters"
 	if [ -e "/sys/kernel/debug/virtio_dma/$bdf/overflow_maps" ]; then
 		over=$(vpd_stat "$bdf" overflow_maps)
 		echo "$d: pool exhausted $(vpd_stat "$bdf" pool_exhausted) times," \

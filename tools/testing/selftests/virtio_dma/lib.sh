@@ -46,11 +46,11 @@ vpd_param() { cat "/sys/module/$VPD_MODULE/parameters/$1" 2>/dev/null; }
 # vpd_require_param NAME VALUE: skips, saying why, unless the module was
 # loaded with NAME=VALUE (a test of one mode run in any guest).
 #
-# In the runner's guests (vpd.scenario= on the command line) the scenario
-# set the parameters: a mismatch there fails.
+# In the runner's scenarios (VPD_SCENARIO set) the scenario set the
+# parameters: a mismatch there fails.
 vpd_require_param() {
 	[ "$(vpd_param "$1")" = "$2" ] && return 0
-	grep -q 'vpd\.scenario=' /proc/cmdline &&
+	[ -n "${VPD_SCENARIO:-}" ] &&
 		vpd_fail "the scenario's module has $1='$(vpd_param "$1")', not $2"
 	vpd_skip "needs the module loaded with $1=$2 (it has '$(vpd_param "$1")')"
 }

@@ -19,9 +19,11 @@ for disk in $disks; do
 	case $want in
 	max) kb=$hw ;;
 	random:*)
+		# Whole pages, from one page to max_hw_sectors_kb or 64 MiB.
 		r=${want#random:}
+		page=$(($(getconf PAGESIZE 2>/dev/null || echo 4096) / 1024))
 		top=$((hw < 65536 ? hw : 65536))
-		kb=$((4 + r % (top - 3)))
+		kb=$(((r % (top / page) + 1) * page))
 		;;
 	*) kb=$want ;;
 	esac

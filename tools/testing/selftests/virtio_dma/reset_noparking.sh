@@ -31,7 +31,14 @@ vpd_dmesg_mark
 (vpd_lower; while dd if=/dev/zero of=/mnt/9p/busy bs=64k count=64 2>/dev/null &&
 	dd if=/mnt/9p/busy of=/dev/null bs=64k 2>/dev/null; do :; done) >/dev/null 2>&1 &
 writer=$!
-sleep 0.3
+# Busy for sure: the writer's file exists and grows.
+i=0
+s0=$(stat -c %s /mnt/9p/busy 2>/dev/null || echo 0)
+while [ "$(stat -c %s /mnt/9p/busy 2>/dev/null || echo 0)" = "$s0" ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+vpd_check "I/O in flight on $bdf" test $i -lt 100
 vpd_check "$bdf reset while busy" sh -c "echo 1 >/sys/bus/pci/devices/$bdf/reset"
 said=$(vpd_dmesg_new | grep -E "$bdf: function reset: ")
 echo "$said"
@@ -39,8 +46,8 @@ vpd_check "dmesg: the driver cannot be parked, device marked broken" \
 	sh -c "echo '$said' | grep -q 'cannot be parked.*marked broken'"
 # A 9p request in flight at the reset waits, killably, for an answer a
 # broken device never gives (9p's own behaviour): it must end when killed.
-kill "$writer" 2>/dev/null
-killall -9 dd 2>/dev/null
+pkill -9 -P "$writer" 2>/dev/null
+kill -9 "$writer" 2>/dev/null
 vpd_check "the I/O ends" vpd_ended "$writer" 20
 vpd_check "unmounted" timeout 20 umount /mnt/9p
 vpd_check "$bdf unbinds" timeout 20 sh -c "echo $bdf >$VPD_DRIVER_DIR/unbind"

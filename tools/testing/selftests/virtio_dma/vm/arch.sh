@@ -111,11 +111,12 @@ arch_machine_args() {
 	esac
 }
 
-# What a guest whose vCPUs run in parallel boots with: its kernel must
-# patch no code that another vCPU may be running. The one static key such
-# a guest flips by itself marks sched_clock stable, at boot or when the
+# What a guest whose vCPUs run in parallel boots with: its kernel should
+# patch as little code as another vCPU may be running. The static key
+# that killed boots marks sched_clock stable, at boot or when the
 # clocksource watchdog gives up on the TSC; with the TSC unstable from the
-# start it is never flipped.
+# start it is never flipped. Others remain (virtio_net's XPS keys flip as
+# the NIC binds): run.sh boots a guest that died of the race again.
 arch_threads_cmdline() {
 	case $vm_arch:$1 in
 	x86_64:multi) echo tsc=unstable ;;

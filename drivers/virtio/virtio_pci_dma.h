@@ -186,6 +186,16 @@ struct vpd_pool_stats *vpd_pool_stats(struct vpd_pool *pool);
 size_t vpd_pool_size(struct vpd_pool *pool);
 size_t vpd_pool_used(struct vpd_pool *pool);
 
+/* virtio_pci_dma_shared.c: the pool's overflow in encrypted guests */
+struct vpd_shared;
+struct vpd_shared_buf;
+struct vpd_shared *vpd_shared_create(struct device *dev);
+void vpd_shared_destroy(struct vpd_shared *sh);
+struct vpd_shared_buf *vpd_shared_take(struct vpd_shared *sh, size_t size);
+void vpd_shared_give(struct vpd_shared *sh, struct vpd_shared_buf *b);
+void *vpd_shared_vaddr(struct vpd_shared_buf *b);
+u64 vpd_shared_bytes(struct vpd_shared *sh);
+
 /* virtio_pci_dma_iova.c: the pool's overflow through iommu-dma */
 struct vpd_iova_window;
 struct vpd_iova_window *

@@ -61,13 +61,16 @@ struct vpd_pool_slot {
 /**
  * enum vpd_pool_view - how the device reaches the region, and so what
  *	makes an overflow buffer visible to it, in atomic context
- * @VPD_POOL_VIEW_NONE: nothing can (memory that must be shared with the
- *	host first, or no window could be had from iommu-dma)
+ * @VPD_POOL_VIEW_NONE: nothing can (a platform region in an encrypted
+ *	guest, a non-coherent or untrusted device, or no window could be
+ *	had from iommu-dma)
  * @VPD_POOL_VIEW_GUEST: guest-physical addresses, as in direct mode
  * @VPD_POOL_VIEW_DIRECT: the DMA core's direct mapping (phys_to_dma())
  * @VPD_POOL_VIEW_OPS: the platform's ops table (an IOMMU, TCEs)
  * @VPD_POOL_VIEW_IOMMU: a window of IOVA iommu-dma lent at probe, mapped
  *	with the IOMMU API (virtio_pci_dma_iova.c)
+ * @VPD_POOL_VIEW_SHARED: guest-physical addresses of buffers shared with
+ *	the host ahead of time (virtio_pci_dma_shared.c)
  */
 enum vpd_pool_view {
 	VPD_POOL_VIEW_NONE,
@@ -75,6 +78,7 @@ enum vpd_pool_view {
 	VPD_POOL_VIEW_DIRECT,
 	VPD_POOL_VIEW_OPS,
 	VPD_POOL_VIEW_IOMMU,
+	VPD_POOL_VIEW_SHARED,
 };
 
 /*
@@ -91,9 +95,11 @@ enum vpd_pool_view {
  * @orig: the CPU buffer it bounces
  * @len: the mapping's length
  * @dir: its direction, as the platform's ops were given it
+ * @shared: the shared buffer @vaddr is, for %VPD_POOL_VIEW_SHARED
  */
 struct vpd_pool_overflow {
 	struct interval_tree_node node;
+	struct vpd_shared_buf *shared;
 	void *vaddr;
 	phys_addr_t orig;
 	size_t len;
@@ -113,6 +119,7 @@ struct vpd_pool_overflow {
  * @view: how an overflow buffer is made visible to the device
  * @platform_ops: the platform's ops, for %VPD_POOL_VIEW_OPS
  * @window: the IOVA window, for %VPD_POOL_VIEW_IOMMU
+ * @shared: the buffers shared with the host, for %VPD_POOL_VIEW_SHARED
  * @direct_limit: the platform's bus_dma_limit, for %VPD_POOL_VIEW_DIRECT
  * @overflow_lock: protects @overflow
  * @overflow: live overflow mappings, by device address
@@ -130,6 +137,7 @@ struct vpd_pool {
 	enum vpd_pool_view view;
 	const struct dma_map_ops *platform_ops;
 	struct vpd_iova_window *window;
+	struct vpd_shared *shared;
 	u64 direct_limit;
 	spinlock_t overflow_lock; /* the overflow tree */
 	struct rb_root_cached overflow;
@@ -235,7 +243,11 @@ static enum vpd_pool_view vpd_pool_choose_view(struct vpd_pool *pool,
 {
 	const struct dma_map_ops *ops = get_dma_ops(dev);
 
-	if (pool->decrypted || arch_wants)
+	if (pool->decrypted) {
+		pool->shared = vpd_shared_create(dev);
+		return pool->shared ? VPD_POOL_VIEW_SHARED : VPD_POOL_VIEW_NONE;
+	}
+	if (arch_wants)
 		return VPD_POOL_VIEW_NONE;
 	if (!pool->platform)
 		return VPD_POOL_VIEW_GUEST;
@@ -277,6 +289,7 @@ static const char *vpd_pool_view_name(enum vpd_pool_view view)
 		[VPD_POOL_VIEW_DIRECT] = "dma-direct",
 		[VPD_POOL_VIEW_OPS] = "platform ops",
 		[VPD_POOL_VIEW_IOMMU] = "IOVA window",
+		[VPD_POOL_VIEW_SHARED] = "buffers shared ahead",
 	};
 
 	return names[view];
@@ -401,6 +414,8 @@ void vpd_pool_destroy(struct vpd_dma *dma, struct pci_dev *pdev)
 	}
 	if (pool->window)
 		vpd_iova_window_destroy(pool->window, &pdev->dev);
+	if (pool->shared)
+		vpd_shared_destroy(pool->shared);
 	gen_pool_destroy(pool->gp);
 	vpd_pool_region_free(pool, pdev);
 	kvfree(pool->slots);
@@ -603,6 +618,7 @@ static dma_addr_t vpd_overflow_dev_addr(struct device *dev,
 	 */
 	switch (pool->view) {
 	case VPD_POOL_VIEW_GUEST:
+	case VPD_POOL_VIEW_SHARED:
 		addr = virt_to_phys(vaddr);
 		break;
 	case VPD_POOL_VIEW_DIRECT:
@@ -622,9 +638,13 @@ static dma_addr_t vpd_overflow_dev_addr(struct device *dev,
 	       addr : DMA_MAPPING_ERROR;
 }
 
-static void vpd_overflow_free(struct vpd_pool_overflow *o)
+static void vpd_overflow_free(struct vpd_pool *pool,
+			      struct vpd_pool_overflow *o)
 {
-	free_pages_exact(o->vaddr, PAGE_ALIGN(o->len));
+	if (o->shared)
+		vpd_shared_give(pool->shared, o->shared);
+	else
+		free_pages_exact(o->vaddr, PAGE_ALIGN(o->len));
 	kfree(o);
 }
 
@@ -645,13 +665,21 @@ static dma_addr_t vpd_overflow_map(struct device *dev, struct vpd_pool *pool,
 	if (pool->view == VPD_POOL_VIEW_NONE)
 		goto fail;
 	/* As dma-direct: a zone only for a device limited to 32 bits. */
-	if ((pool->view == VPD_POOL_VIEW_GUEST || pool->view == VPD_POOL_VIEW_DIRECT) &&
+	if ((pool->view == VPD_POOL_VIEW_GUEST || pool->view == VPD_POOL_VIEW_DIRECT ||
+	     pool->view == VPD_POOL_VIEW_SHARED) &&
 	    vpd_pool_direct_mask(dev, pool) <= DMA_BIT_MASK(32))
 		gfp |= GFP_DMA32;
 	o = kmalloc(sizeof(*o), gfp & ~GFP_DMA32);
 	if (!o)
 		goto fail;
-	o->vaddr = alloc_pages_exact(PAGE_ALIGN(size), gfp);
+	o->shared = NULL;
+	if (pool->view == VPD_POOL_VIEW_SHARED) {
+		/* None ready: the worker shares one, the driver retries. */
+		o->shared = vpd_shared_take(pool->shared, PAGE_ALIGN(size));
+		o->vaddr = o->shared ? vpd_shared_vaddr(o->shared) : NULL;
+	} else {
+		o->vaddr = alloc_pages_exact(PAGE_ALIGN(size), gfp);
+	}
 	if (!o->vaddr) {
 		kfree(o);
 		goto fail;
@@ -668,7 +696,7 @@ static dma_addr_t vpd_overflow_map(struct device *dev, struct vpd_pool *pool,
 	memset(o->vaddr + size, 0, PAGE_ALIGN(size) - size);
 	addr = vpd_overflow_dev_addr(dev, pool, o->vaddr, size, dir);
 	if (addr == DMA_MAPPING_ERROR) {
-		vpd_overflow_free(o);
+		vpd_overflow_free(pool, o);
 		goto fail;
 	}
 	o->node.start = addr;
@@ -729,7 +757,7 @@ static bool vpd_overflow_unmap(struct device *dev, struct vpd_pool *pool,
 		memcpy(phys_to_virt(o->orig), o->vaddr, o->len);
 		atomic64_add(o->len, &pool->stats.bounce_from_device);
 	}
-	vpd_overflow_free(o);
+	vpd_overflow_free(pool, o);
 	return true;
 }
 

@@ -189,7 +189,8 @@ size_t vpd_pool_used(struct vpd_pool *pool);
 /* virtio_pci_dma_shared.c: the pool's overflow in encrypted guests */
 struct vpd_shared;
 struct vpd_shared_buf;
-struct vpd_shared *vpd_shared_create(struct device *dev);
+struct vpd_shared *vpd_shared_create(struct device *dev, u64 cap);
+void vpd_shared_quiesce(struct vpd_shared *sh);
 void vpd_shared_destroy(struct vpd_shared *sh);
 struct vpd_shared_buf *vpd_shared_take(struct vpd_shared *sh, size_t size);
 void vpd_shared_give(struct vpd_shared *sh, struct vpd_shared_buf *b);

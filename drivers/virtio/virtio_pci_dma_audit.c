@@ -141,9 +141,7 @@ int vpd_audit_init(void)
 {
 	if (!audit)
 		return 0;
-	vpd_audit_cache = kmem_cache_create("vpd_audit_map",
-					    sizeof(struct vpd_audit_map), 0, 0,
-					    NULL);
+	vpd_audit_cache = KMEM_CACHE(vpd_audit_map, 0);
 	return vpd_audit_cache ? 0 : -ENOMEM;
 }
 
@@ -404,7 +402,8 @@ static dma_addr_t vpd_audit_map_page(struct device *dev, struct page *page,
 	/* Nothing to map, and an empty interval could not be tracked. */
 	if (!size || !vpd_audit_memory_ok(dev, page, offset, size))
 		return DMA_MAPPING_ERROR;
-	m = vpd_audit_new(a, GFP_ATOMIC);
+	/* A refused mapping is retried: no reason to take the reserves. */
+	m = vpd_audit_new(a, GFP_NOWAIT);
 	if (!m)
 		return DMA_MAPPING_ERROR;
 	/* Direct mode hands out physical addresses: check what it would. */
@@ -610,17 +609,20 @@ void vpd_audit_unwrap(struct vpd_dma *dma, struct device *dev)
 	struct interval_tree_node *node;
 	struct vpd_audit_map *m;
 	unsigned int n = 0;
+	dma_addr_t start;
 	char what[96];
 
+	/* The device's ops are no longer ours: nothing else touches @a. */
 	if (!a)
 		return;
 	while ((node = interval_tree_iter_first(&a->by_dma, 0, ULONG_MAX))) {
 		m = container_of(node, struct vpd_audit_map, by_dma);
 		atomic_inc(&a->counts[VPD_AUDIT_LEAK]);
 		if (n++ < VPD_AUDIT_LEAKS_SHOWN) {
+			start = node->start;
 			snprintf(what, sizeof(what), "%s of %zu bytes at %pad, direction %d",
 				 m->coherent ? "allocation" : "mapping", m->size,
-				 &node->start, m->dir);
+				 &start, m->dir);
 			vpd_audit_print(dev, VPD_AUDIT_LEAK, m->stack, m->nr_stack, what);
 		}
 		interval_tree_remove(&m->by_dma, &a->by_dma);

@@ -392,7 +392,6 @@ void vpd_restore_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev)
 {
 	struct device *dev = &pdev->dev;
 
-	vpd_audit_unwrap(dma, dev);
 	/* Whatever the ops read now: what was taken is given back. */
 	if (dma->saved.installed) {
 		set_dma_ops(dev, dma->saved.ops);
@@ -401,6 +400,8 @@ void vpd_restore_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev)
 		vpd_dev_set_skip_sync(dev, dma->saved.dma_skip_sync);
 		dma->saved.installed = false;
 	}
+	/* Only then: the audit's ops may not outlive its records. */
+	vpd_audit_unwrap(dma, dev);
 	if (dma->saved.max_seg_size && dev->dma_parms) {
 		dma_set_max_seg_size(dev, dma->saved.max_seg_size);
 		dma_set_seg_boundary(dev, dma->saved.seg_boundary);

@@ -244,7 +244,14 @@ static enum vpd_pool_view vpd_pool_choose_view(struct vpd_pool *pool,
 	const struct dma_map_ops *ops = get_dma_ops(dev);
 
 	if (pool->decrypted) {
-		pool->shared = vpd_shared_create(dev);
+		/*
+		 * At least as much as swiotlb's default, and as an IOVA window
+		 * lends: any one request fits, whatever its segments (a SCSI
+		 * host keeps its own 64 KiB ones).
+		 */
+		u64 cap = (u64)VPD_POOL_WINDOW_ENTRIES * vpd_pool_max_mapping(pool);
+
+		pool->shared = vpd_shared_create(dev, max_t(u64, SZ_64M, cap));
 		return pool->shared ? VPD_POOL_VIEW_SHARED : VPD_POOL_VIEW_NONE;
 	}
 	if (arch_wants)
@@ -398,6 +405,8 @@ void vpd_pool_destroy(struct vpd_dma *dma, struct pci_dev *pdev)
 	if (!pool)
 		return;
 	dma->pool = NULL;
+	if (pool->shared)
+		vpd_shared_quiesce(pool->shared);
 	/*
 	 * Whoever still holds an allocation may still write to it: as
 	 * dma_pool_destroy() does, leak what is in use rather than free it.
@@ -662,7 +671,8 @@ static dma_addr_t vpd_overflow_map(struct device *dev, struct vpd_pool *pool,
 	unsigned long flags;
 	dma_addr_t addr;
 
-	if (pool->view == VPD_POOL_VIEW_NONE)
+	/* Larger than the page allocator gives in one piece: never. */
+	if (pool->view == VPD_POOL_VIEW_NONE || size > vpd_pool_max_size())
 		goto fail;
 	/* As dma-direct: a zone only for a device limited to 32 bits. */
 	if ((pool->view == VPD_POOL_VIEW_GUEST || pool->view == VPD_POOL_VIEW_DIRECT ||

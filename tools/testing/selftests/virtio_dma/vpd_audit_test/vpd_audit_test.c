@@ -9,6 +9,10 @@
  *   pool=0: the violations any mode sees, and one leak (reported at
  *           unbind); pool=1: a vmalloc buffer, guard bytes and poison,
  *           which need a guest-physical pool
+ *   stale=1: no violation, a check: a FROM_DEVICE mapping made with
+ *           DMA_ATTR_SKIP_CPU_SYNC in a bounce slot that held other
+ *           data, synced for the CPU before the device wrote anything,
+ *           must hand back the buffer's own bytes, not the slot's
  *
  * The helpers are not inlined: init code is freed after loading, and the
  * leak is reported, with the frame that made it, after that.
@@ -29,6 +33,10 @@ MODULE_PARM_DESC(device, "PCI address of the device to misuse");
 static bool pool;
 module_param(pool, bool, 0444);
 MODULE_PARM_DESC(pool, "Commit the pool-mode violations instead");
+
+static bool stale;
+module_param(stale, bool, 0444);
+MODULE_PARM_DESC(stale, "Check that bounce slots hand back no earlier data");
 
 static void *leaked;
 
@@ -228,6 +236,47 @@ out:
 	kfree(buf);
 }
 
+/*
+ * swiotlb copies into the bounce slot at map whatever the attributes say
+ * (a device that writes less than the buffer must not hand back stale
+ * bounce data): so must the pool. The slot first holds 0xaa from a
+ * TO_DEVICE mapping; the first fit hands it out again.
+ */
+static noinline void vpd_at_stale(struct device *dev)
+{
+	u8 *old = kmalloc(4096, GFP_KERNEL);
+	u8 *buf = kzalloc(4096, GFP_KERNEL);
+	unsigned int i, n = 0;
+	dma_addr_t a;
+
+	if (!old || !buf)
+		goto fail;
+	memset(old, 0xaa, 4096);
+	a = dma_map_single(dev, old, 4096, DMA_TO_DEVICE);
+	if (dma_mapping_error(dev, a))
+		goto fail;
+	dma_unmap_single(dev, a, 4096, DMA_TO_DEVICE);
+	a = dma_map_single_attrs(dev, buf, 4096, DMA_FROM_DEVICE,
+				 DMA_ATTR_SKIP_CPU_SYNC);
+	if (dma_mapping_error(dev, a))
+		goto fail;
+	dma_sync_single_for_cpu(dev, a, 4096, DMA_FROM_DEVICE);
+	for (i = 0; i < 4096; i++)
+		n += buf[i] != 0;
+	dma_unmap_single_attrs(dev, a, 4096, DMA_FROM_DEVICE,
+			       DMA_ATTR_SKIP_CPU_SYNC);
+	if (n)
+		pr_err("stale bounce data: %u of 4096 bytes came from an earlier mapping\n", n);
+	else
+		pr_info("stale bounce data: none\n");
+	goto out;
+fail:
+	pr_err("stale bounce data: not checked, no memory or no mapping\n");
+out:
+	kfree(buf);
+	kfree(old);
+}
+
 static int __init vpd_at_init(void)
 {
 	unsigned int domain, bus, slot, fn;
@@ -242,7 +291,9 @@ static int __init vpd_at_init(void)
 		pr_err("device=%s: no such PCI device\n", device);
 		return -ENODEV;
 	}
-	if (pool)
+	if (stale)
+		vpd_at_stale(&pdev->dev);
+	else if (pool)
 		vpd_at_pool(&pdev->dev);
 	else
 		vpd_at_any_mode(&pdev->dev);

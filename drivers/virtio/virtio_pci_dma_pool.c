@@ -524,17 +524,18 @@ static dma_addr_t vpd_pool_slot_addr(struct vpd_pool *pool,
 	return pool->base + ((head - pool->slots) << VPD_POOL_ORDER);
 }
 
-static void vpd_bounce_to_device(struct vpd_pool *pool, dma_addr_t addr,
+/* The copies, counted; @bounce is in the region or an overflow buffer. */
+static void vpd_bounce_to_device(struct vpd_pool *pool, void *bounce,
 				 phys_addr_t orig, size_t size)
 {
-	memcpy(vpd_pool_vaddr(pool, addr), phys_to_virt(orig), size);
+	memcpy(bounce, phys_to_virt(orig), size);
 	atomic64_add(size, &pool->stats.bounce_to_device);
 }
 
-static void vpd_bounce_from_device(struct vpd_pool *pool, dma_addr_t addr,
+static void vpd_bounce_from_device(struct vpd_pool *pool, void *bounce,
 				   phys_addr_t orig, size_t size)
 {
-	memcpy(phys_to_virt(orig), vpd_pool_vaddr(pool, addr), size);
+	memcpy(phys_to_virt(orig), bounce, size);
 	atomic64_add(size, &pool->stats.bounce_from_device);
 }
 
@@ -763,10 +764,8 @@ static bool vpd_overflow_unmap(struct device *dev, struct vpd_pool *pool,
 		vpd_iova_window_unmap(pool->window, addr, PAGE_ALIGN(o->len));
 	/* The recorded direction and length, not the caller's. */
 	if ((o->dir == DMA_FROM_DEVICE || o->dir == DMA_BIDIRECTIONAL) &&
-	    !(attrs & DMA_ATTR_SKIP_CPU_SYNC)) {
-		memcpy(phys_to_virt(o->orig), o->vaddr, o->len);
-		atomic64_add(o->len, &pool->stats.bounce_from_device);
-	}
+	    !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		vpd_bounce_from_device(pool, o->vaddr, o->orig, o->len);
 	vpd_overflow_free(pool, o);
 	return true;
 }
@@ -796,7 +795,7 @@ static dma_addr_t vpd_pool_map_page(struct device *dev, struct page *page,
 		 * than the whole buffer must not hand back stale pool data
 		 * (swiotlb copies at map for the same reason).
 		 */
-		vpd_bounce_to_device(pool, addr, orig, size);
+		vpd_bounce_to_device(pool, vpd_pool_vaddr(pool, addr), orig, size);
 		vpd_pool_account(pool);
 	}
 	vpd_stats_map(&vpd_dma_of(dev)->stats, size);
@@ -822,7 +821,8 @@ static void vpd_pool_unmap_page(struct device *dev, dma_addr_t addr,
 	}
 	if ((dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL) &&
 	    !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
-		vpd_bounce_from_device(pool, addr, head->orig, head->len);
+		vpd_bounce_from_device(pool, vpd_pool_vaddr(pool, addr),
+				       head->orig, head->len);
 	size = head->len;
 	head->len = 0;
 	vpd_pool_release(dev, pool, addr, size);
@@ -869,13 +869,10 @@ static void vpd_pool_sync(struct device *dev, dma_addr_t addr, size_t size,
 				    &addr, size);
 		return;
 	}
-	if (to_device) {
-		memcpy(bounce, phys_to_virt(orig), size);
-		atomic64_add(size, &pool->stats.bounce_to_device);
-	} else {
-		memcpy(phys_to_virt(orig), bounce, size);
-		atomic64_add(size, &pool->stats.bounce_from_device);
-	}
+	if (to_device)
+		vpd_bounce_to_device(pool, bounce, orig, size);
+	else
+		vpd_bounce_from_device(pool, bounce, orig, size);
 }
 
 static void vpd_pool_sync_for_cpu(struct device *dev, dma_addr_t addr,

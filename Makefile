@@ -43,8 +43,18 @@ CHECK_FILES := $(filter %.c %.h,$(SOURCES)) \
 
 all: module
 
+# A kernel of the trixie build root (scripts/build-root.sh) is built in
+# that root, with its gcc-14: the same target, run there.
+BROOT := $(shell $(KERNELS) builder $(KDIR))
+
 # Each kernel gets its own object tree: the sources are linked in file by
 # file, so two kernels never share an object file.
+ifneq ($(BROOT),)
+module:
+	@$(TOP)/scripts/in-root.sh $(BROOT) $(TOP) $(BUILD) -- \
+		$(MAKE) -f $(TOP)/Makefile module BUILD=$(BUILD) \
+		KDIR=$(patsubst $(BROOT)%,%,$(realpath $(KDIR)))
+else
 module:
 	@test -d "$(KDIR)" || { echo "make: no kernel headers at KDIR='$(KDIR)'; run 'make deps'" >&2; exit 1; }
 	@mkdir -p $(OUT)/generated
@@ -57,6 +67,7 @@ module:
 		cp -rsf $(TOP)/$$t/. $(OUT)/test-modules/$$(basename $$t)/; \
 		$(MAKE) -C $(KDIR) M=$(OUT)/test-modules/$$(basename $$t) $(KBUILD_ARGS) modules; \
 	done
+endif
 
 all-kernels:
 	@set -e; for k in $$($(KERNELS) list); do \

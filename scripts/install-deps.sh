@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Installs, from Debian's packages only, what building and testing need:
-# both target kernel series with their headers, the 6.1 source (checkpatch,
-# kselftest), QEMU, busybox-static, the build tools and the benchmark
-# tools (fio, iperf3, gnuplot). Does nothing when all of it is there.
+# both Debian 12 kernel series with their headers, the 6.1 source
+# (checkpatch, kselftest), QEMU, busybox-static, the build tools and the
+# benchmark tools (fio, iperf3, gnuplot); on x86, the trixie build root
+# with Debian 13's kernels (scripts/build-root.sh). Does nothing when all
+# of it is there.
 #
 #   install-deps.sh [--arch ARCH] [--debug]
 #
@@ -62,7 +64,7 @@ fi
 
 tools="make gcc libc6-dev perl kmod cpio xz-utils zstd busybox-static
 	sparse linux-source-6.1 qemu-system-x86 qemu-utils procps coreutils
-	rsync socat iproute2 fio iperf3 gnuplot-nox"
+	rsync socat iproute2 fio iperf3 gnuplot-nox debootstrap util-linux"
 
 case $arch in
 x86_64 | x86 | amd64)
@@ -106,4 +108,7 @@ if [ -z "$(ls -d /usr/src/linux-headers-6.12.*+deb12-$flavour 2>/dev/null)" ] ||
 	fi
 	apt_install "linux-image-$kver-unsigned" "linux-headers-$kver"
 fi
+
+# Debian 13's kernels, built with gcc-14 in a trixie root of their own.
+[ -n "$debug" ] || "$(dirname "$0")/build-root.sh" --arch "$flavour" >/dev/null
 exit 0

@@ -79,6 +79,7 @@ static const char * const vpd_audit_keys[VPD_AUDIT_KINDS] = {
  * @size: its length
  * @dir: its direction (DMA_BIDIRECTIONAL for coherent memory)
  * @coherent: a coherent allocation, not a streaming mapping
+ * @mmio: a streaming mapping of MMIO (dma_map_resource()), not of memory
  * @cpu_addr: the CPU address of a coherent allocation
  * @stack: who made it
  * @nr_stack: entries in @stack
@@ -89,6 +90,7 @@ struct vpd_audit_map {
 	size_t size;
 	enum dma_data_direction dir;
 	bool coherent;
+	bool mmio;
 	void *cpu_addr;
 	unsigned long stack[VPD_AUDIT_STACK];
 	unsigned int nr_stack;
@@ -262,6 +264,12 @@ static struct vpd_audit_map *vpd_audit_new(struct vpd_audit *a, gfp_t gfp)
 	return m;
 }
 
+/* Memory that streaming mappings share is tracked by CPU address too. */
+static bool vpd_audit_by_phys(const struct vpd_audit_map *m)
+{
+	return !m->coherent && !m->mmio;
+}
+
 /* Tracks a new mapping; reports one overlapping a device-writable one. */
 static void vpd_audit_track(struct device *dev, struct vpd_audit_map *m,
 			    dma_addr_t addr, phys_addr_t phys, size_t size,
@@ -283,7 +291,7 @@ static void vpd_audit_track(struct device *dev, struct vpd_audit_map *m,
 	m->nr_stack = stack_trace_save(m->stack, VPD_AUDIT_STACK, 2);
 
 	spin_lock_irqsave(&a->lock, flags);
-	if (!m->coherent) {
+	if (vpd_audit_by_phys(m)) {
 		for (node = interval_tree_iter_first(&a->by_phys, phys, phys + size - 1);
 		     node && !overlap;
 		     node = interval_tree_iter_next(node, phys, phys + size - 1))
@@ -324,7 +332,7 @@ static struct vpd_audit_map *vpd_audit_untrack(struct vpd_audit *a,
 		return NULL;
 	}
 	interval_tree_remove(&m->by_dma, &a->by_dma);
-	if (!coherent)
+	if (vpd_audit_by_phys(m))
 		interval_tree_remove(&m->by_phys, &a->by_phys);
 	a->live--;
 	a->live_bytes -= m->size;
@@ -350,17 +358,17 @@ static bool vpd_audit_recently_unmapped(struct vpd_audit *a, dma_addr_t addr)
  * What a buffer may not be: on a stack, or vmalloc memory (neither is
  * where page_address() says; dma_map_single() of them makes up a page).
  */
-static bool vpd_audit_memory_ok(struct device *dev, struct page *page,
-				unsigned long offset, size_t size)
+static bool vpd_audit_memory_ok(struct device *dev, phys_addr_t phys,
+				size_t size)
 {
-	void *addr = lowmem_page_address(page) + offset;
+	void *addr = phys_to_virt(phys);
 
 	if (object_is_on_stack(addr)) {
 		vpd_audit_violation(dev, VPD_AUDIT_BAD_MEMORY, NULL, 0,
 				    "%zu bytes on the stack", size);
 		return false;
 	}
-	if (is_vmalloc_addr(addr) || !pfn_valid(page_to_pfn(page))) {
+	if (is_vmalloc_addr(addr) || !pfn_valid(PHYS_PFN(phys))) {
 		vpd_audit_violation(dev, VPD_AUDIT_BAD_MEMORY, NULL, 0,
 				    "%zu bytes of vmalloc or other non-linear memory",
 				    size);
@@ -389,27 +397,30 @@ static void vpd_audit_limits(struct device *dev, dma_addr_t addr, size_t size)
 				    size, boundary + 1);
 }
 
-static dma_addr_t vpd_audit_map_page(struct device *dev, struct page *page,
-				     unsigned long offset, size_t size,
-				     enum dma_data_direction dir,
+/* MMIO has no page to check: only where it lands for the device. */
+static dma_addr_t vpd_audit_map_phys(struct device *dev, phys_addr_t phys,
+				     size_t size, enum dma_data_direction dir,
 				     unsigned long attrs)
 {
 	struct vpd_audit *a = vpd_audit_of(dev);
-	phys_addr_t phys = page_to_phys(page) + offset;
 	struct vpd_audit_map *m;
 	dma_addr_t addr;
 
 	/* Nothing to map, and an empty interval could not be tracked. */
-	if (!size || !vpd_audit_memory_ok(dev, page, offset, size))
+	if (!size)
+		return DMA_MAPPING_ERROR;
+	if (!(attrs & VPD_ATTR_MMIO) &&
+	    !vpd_audit_memory_ok(dev, phys, size))
 		return DMA_MAPPING_ERROR;
 	/* A refused mapping is retried: no reason to take the reserves. */
 	m = vpd_audit_new(a, GFP_NOWAIT);
 	if (!m)
 		return DMA_MAPPING_ERROR;
+	m->mmio = attrs & VPD_ATTR_MMIO;
 	/* Direct mode hands out physical addresses: check what it would. */
 	if (a->inner == &vpd_direct_ops)
 		vpd_audit_limits(dev, phys, size);
-	addr = a->inner->map_page(dev, page, offset, size, dir, attrs);
+	addr = vpd_ops_map_phys(a->inner, dev, phys, size, dir, attrs);
 	if (addr == DMA_MAPPING_ERROR) {
 		kmem_cache_free(vpd_audit_cache, m);
 		return addr;
@@ -420,7 +431,7 @@ static dma_addr_t vpd_audit_map_page(struct device *dev, struct page *page,
 	return addr;
 }
 
-static void vpd_audit_unmap_page(struct device *dev, dma_addr_t addr,
+static void vpd_audit_unmap_phys(struct device *dev, dma_addr_t addr,
 				 size_t size, enum dma_data_direction dir,
 				 unsigned long attrs)
 {
@@ -452,9 +463,13 @@ static void vpd_audit_unmap_page(struct device *dev, dma_addr_t addr,
 				    m->nr_stack, "%pad mapped %d, unmapped %d",
 				    &addr, m->dir, dir);
 	/* The mapping as it was made, whatever the caller says. */
-	a->inner->unmap_page(dev, addr, m->size, m->dir, attrs);
+	attrs &= ~VPD_ATTR_MMIO;
+	vpd_ops_unmap_phys(a->inner, dev, addr, m->size, m->dir,
+			   attrs | (m->mmio ? VPD_ATTR_MMIO : 0));
 	kmem_cache_free(vpd_audit_cache, m);
 }
+
+VPD_DEFINE_PAGE_OPS(vpd_audit)
 
 static void vpd_audit_sync(struct device *dev, dma_addr_t addr, size_t size,
 			   enum dma_data_direction dir, bool for_cpu)
@@ -558,8 +573,7 @@ static size_t vpd_audit_max_mapping_size(struct device *dev)
 static const struct dma_map_ops vpd_audit_ops = {
 	.alloc = vpd_audit_alloc,
 	.free = vpd_audit_free,
-	.map_page = vpd_audit_map_page,
-	.unmap_page = vpd_audit_unmap_page,
+	VPD_MAP_OPS(vpd_audit),
 	.map_sg = vpd_map_sg,
 	.unmap_sg = vpd_unmap_sg,
 	.sync_single_for_cpu = vpd_audit_sync_for_cpu,
@@ -626,7 +640,7 @@ void vpd_audit_unwrap(struct vpd_dma *dma, struct device *dev)
 			vpd_audit_print(dev, VPD_AUDIT_LEAK, m->stack, m->nr_stack, what);
 		}
 		interval_tree_remove(&m->by_dma, &a->by_dma);
-		if (!m->coherent)
+		if (vpd_audit_by_phys(m))
 			interval_tree_remove(&m->by_phys, &a->by_phys);
 		kmem_cache_free(vpd_audit_cache, m);
 	}

@@ -57,13 +57,15 @@ static void vpd_direct_free(struct device *dev, size_t size, void *cpu_addr,
 	this_cpu_inc(vpd_dma_of(dev)->stats.cpu->frees);
 }
 
-static dma_addr_t vpd_direct_map_page(struct device *dev, struct page *page,
-				      unsigned long offset, size_t size,
-				      enum dma_data_direction dir,
+/*
+ * MMIO (dma_map_resource(), a peer's BAR) is mapped the same way: the
+ * device reaches it at its physical address, and there is no page to
+ * look at.
+ */
+static dma_addr_t vpd_direct_map_phys(struct device *dev, phys_addr_t phys,
+				      size_t size, enum dma_data_direction dir,
 				      unsigned long attrs)
 {
-	phys_addr_t phys = page_to_phys(page) + offset;
-
 	if (!size)
 		return DMA_MAPPING_ERROR;
 	if (!vpd_direct_reachable(dev, *dev->dma_mask, phys, size)) {
@@ -75,12 +77,14 @@ static dma_addr_t vpd_direct_map_page(struct device *dev, struct page *page,
 	return phys;
 }
 
-static void vpd_direct_unmap_page(struct device *dev, dma_addr_t addr,
+static void vpd_direct_unmap_phys(struct device *dev, dma_addr_t addr,
 				  size_t size, enum dma_data_direction dir,
 				  unsigned long attrs)
 {
 	vpd_stats_unmap(&vpd_dma_of(dev)->stats);
 }
+
+VPD_DEFINE_PAGE_OPS(vpd_direct)
 
 /*
  * Scatter-gather lists, for every ops table of this module: entry by
@@ -95,8 +99,8 @@ void vpd_unmap_sg(struct device *dev, struct scatterlist *sgl, int nents,
 	int i;
 
 	for_each_sg(sgl, sg, nents, i)
-		ops->unmap_page(dev, sg_dma_address(sg), sg_dma_len(sg), dir,
-				attrs);
+		vpd_ops_unmap_phys(ops, dev, sg_dma_address(sg),
+				   sg_dma_len(sg), dir, attrs);
 }
 
 int vpd_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
@@ -107,8 +111,8 @@ int vpd_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
 	int i;
 
 	for_each_sg(sgl, sg, nents, i) {
-		sg->dma_address = ops->map_page(dev, sg_page(sg), sg->offset,
-						sg->length, dir, attrs);
+		sg->dma_address = vpd_ops_map_phys(ops, dev, sg_phys(sg),
+						   sg->length, dir, attrs);
 		if (sg->dma_address == DMA_MAPPING_ERROR) {
 			vpd_unmap_sg(dev, sgl, i, dir, attrs);
 			return -ENOMEM;
@@ -149,8 +153,7 @@ void vpd_sync_sg_for_device(struct device *dev, struct scatterlist *sgl,
 const struct dma_map_ops vpd_direct_ops = {
 	.alloc = vpd_direct_alloc,
 	.free = vpd_direct_free,
-	.map_page = vpd_direct_map_page,
-	.unmap_page = vpd_direct_unmap_page,
+	VPD_MAP_OPS(vpd_direct),
 	.map_sg = vpd_map_sg,
 	.unmap_sg = vpd_unmap_sg,
 };

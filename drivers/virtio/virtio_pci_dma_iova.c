@@ -25,7 +25,7 @@
 
 #include "virtio_pci_dma.h"
 
-#ifdef VPD_HAVE_DEV_DMA_IOMMU
+#ifdef VPD_IOMMU_DMA_DIRECT
 
 /* Far from the 4 GiB segment boundary: iommu-dma pads no entry. */
 #define VPD_IOVA_WINDOW_MAX SZ_1G
@@ -254,7 +254,7 @@ void vpd_iova_window_unmap(struct vpd_iova_window *w, dma_addr_t addr,
 	gen_pool_free(w->gp, addr, size);
 }
 
-#else /* !VPD_HAVE_DEV_DMA_IOMMU: the platform always has an ops table */
+#else /* !VPD_IOMMU_DMA_DIRECT: the platform always has an ops table */
 
 struct vpd_iova_window *
 vpd_iova_window_create(struct device *dev, size_t max_mapping,
@@ -284,4 +284,4 @@ void vpd_iova_window_unmap(struct vpd_iova_window *w, dma_addr_t addr,
 {
 }
 
-#endif /* VPD_HAVE_DEV_DMA_IOMMU */
+#endif /* VPD_IOMMU_DMA_DIRECT */

@@ -240,7 +240,7 @@ static const struct dma_map_ops *vpd_mode_ops(struct vpd_dma *dma,
 		inner = dma->saved.ops;
 		if (!vpd_audit_enabled())
 			return NULL;
-		if (!inner || !inner->map_page || vpd_dev_uses_dma_iommu(dev)) {
+		if (!vpd_ops_can_map(inner) || vpd_dev_uses_dma_iommu(dev)) {
 			dev_info(dev, "audit: the platform's DMA calls cannot be observed here\n");
 			return NULL;
 		}
@@ -271,6 +271,20 @@ static void vpd_set_segments(struct vpd_dma *dma, struct device *dev)
 	dma_set_seg_boundary(dev, ULONG_MAX);
 }
 
+/* Can the platform's own ops take a device whose pool was declined? */
+static bool vpd_platform_can_serve(struct vpd_dma *dma, struct pci_dev *pdev)
+{
+	const struct dma_map_ops *ops = get_dma_ops(&pdev->dev);
+
+	if (ops && !vpd_ops_can_map(ops)) {
+		pci_err(pdev, "pool: declined, and the platform's DMA ops map no single buffer\n");
+		return false;
+	}
+	return !vpd_mode_usable(pdev, VPD_MODE_PLATFORM, dma->access_platform,
+				dma->arch_wants, dma->translates,
+				dma->access_platform);
+}
+
 /**
  * vpd_select_dma_ops() - choose, once, the DMA ops of a virtio PCI device
  * @dma: the device's DMA state; @dma->access_platform must be set
@@ -280,7 +294,9 @@ static void vpd_set_segments(struct vpd_dma *dma, struct device *dev)
  * the rule at the top of this file and the dma_mode parameter. What it
  * changes is saved in @dma and put back by vpd_restore_dma_ops().
  *
- * Return: 0, or -EINVAL when no ops give the device usable addresses.
+ * Return: 0; -EINVAL when no ops give the device usable addresses;
+ * -EOPNOTSUPP when a pool is asked for where it could not serve every
+ * request and the platform's ops cannot serve instead; -ENOMEM, -ENODEV.
  */
 int vpd_select_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev)
 {
@@ -302,8 +318,17 @@ int vpd_select_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev)
 	if (mode == VPD_MODE_POOL) {
 		/* Made while the platform's ops are still in place. */
 		err = vpd_pool_create(dma, pdev, pool_size);
-		if (err)
+		/*
+		 * A pool that could not serve a request larger than its
+		 * region would hang it: the platform's ops serve instead,
+		 * where they may.
+		 */
+		if (err == -EOPNOTSUPP && vpd_platform_can_serve(dma, pdev)) {
+			pci_warn(pdev, "pool: declined for this device, platform ops instead\n");
+			dma->mode = VPD_MODE_PLATFORM;
+		} else if (err) {
 			return err;
+		}
 	}
 
 	dma->saved.ops = get_dma_ops(dev);

@@ -63,7 +63,8 @@ struct vpd_pool_slot {
  *	makes an overflow buffer visible to it, in atomic context
  * @VPD_POOL_VIEW_NONE: nothing can (a platform region in an encrypted
  *	guest, a non-coherent or untrusted device, or no window could be
- *	had from iommu-dma)
+ *	had from iommu-dma): no pool then, vpd_pool_create() fails
+ *	with -EOPNOTSUPP
  * @VPD_POOL_VIEW_GUEST: guest-physical addresses, as in direct mode
  * @VPD_POOL_VIEW_DIRECT: the DMA core's direct mapping (phys_to_dma())
  * @VPD_POOL_VIEW_OPS: the platform's ops table (an IOMMU, TCEs)
@@ -233,13 +234,15 @@ static size_t vpd_pool_max_mapping(struct vpd_pool *pool)
 /*
  * Decided with the platform's ops still in place. Memory that must be
  * shared with the host cannot be shared in atomic context: those pools
- * have no overflow. A platform reached by direct calls (iommu-dma since
- * 6.10) cannot be called once our ops replace it: it lends a window of
- * IOVA now instead.
+ * take buffers a worker shared ahead. A platform reached by direct calls
+ * (iommu-dma since 6.10) cannot be called once our ops replace it: it
+ * lends a window of IOVA now instead. *why says what was missing where
+ * nothing can serve.
  */
 static enum vpd_pool_view vpd_pool_choose_view(struct vpd_pool *pool,
 					       struct device *dev,
-					       bool arch_wants)
+					       bool arch_wants,
+					       const char **why)
 {
 	const struct dma_map_ops *ops = get_dma_ops(dev);
 
@@ -252,8 +255,10 @@ static enum vpd_pool_view vpd_pool_choose_view(struct vpd_pool *pool,
 		u64 cap = (u64)VPD_POOL_WINDOW_ENTRIES * vpd_pool_max_mapping(pool);
 
 		pool->shared = vpd_shared_create(dev, max_t(u64, SZ_64M, cap));
+		*why = "no buffers could be shared with the host";
 		return pool->shared ? VPD_POOL_VIEW_SHARED : VPD_POOL_VIEW_NONE;
 	}
+	*why = "the platform's DMA must stay in charge of its own region";
 	if (arch_wants)
 		return VPD_POOL_VIEW_NONE;
 	if (!pool->platform)
@@ -262,6 +267,7 @@ static enum vpd_pool_view vpd_pool_choose_view(struct vpd_pool *pool,
 	 * The copies are plain memcpy(): no cache maintenance, no syncs
 	 * forwarded; an untrusted device's platform bounces what it maps.
 	 */
+	*why = "a non-coherent or untrusted device";
 	if (!dev_is_dma_coherent(dev) ||
 	    (dev_is_pci(dev) && to_pci_dev(dev)->untrusted))
 		return VPD_POOL_VIEW_NONE;
@@ -278,11 +284,13 @@ static enum vpd_pool_view vpd_pool_choose_view(struct vpd_pool *pool,
 	if (vpd_dev_uses_dma_iommu(dev)) {
 		pool->window = vpd_iova_window_create(dev, vpd_pool_max_mapping(pool),
 						      VPD_POOL_WINDOW_ENTRIES);
+		*why = "iommu-dma lent no IOVA window";
 		return pool->window ? VPD_POOL_VIEW_IOMMU : VPD_POOL_VIEW_NONE;
 	}
 	if (!ops)
 		return VPD_POOL_VIEW_DIRECT;
-	if (!ops->map_page || !ops->unmap_page)
+	*why = "the platform's ops map no single buffer";
+	if (!vpd_ops_can_map(ops))
 		return VPD_POOL_VIEW_NONE;
 	pool->platform_ops = ops;
 	return VPD_POOL_VIEW_OPS;
@@ -324,12 +332,14 @@ static void vpd_pool_region_free(struct vpd_pool *pool, struct pci_dev *pdev)
  * @pdev: the PCI device, still with the platform's DMA ops
  * @size: the region's size, as checked by vpd_pool_check_size()
  *
- * Return: 0 or a negative errno.
+ * Return: 0 or a negative errno; -EOPNOTSUPP where nothing could serve
+ * what the region cannot hold (the pool would hang such a request).
  */
 int vpd_pool_create(struct vpd_dma *dma, struct pci_dev *pdev, size_t size)
 {
 	int nid = dev_to_node(&pdev->dev);
 	struct vpd_pool *pool;
+	const char *why;
 	int err = -ENOMEM;
 	size_t skip;
 
@@ -365,17 +375,23 @@ int vpd_pool_create(struct vpd_dma *dma, struct pci_dev *pdev, size_t size)
 	pool->guarded = vpd_audit_enabled();
 	if (pool->guarded)
 		memset(pool->vaddr, VPD_POOL_POISON_BYTE, size);
-	pool->view = vpd_pool_choose_view(pool, &pdev->dev, dma->arch_wants);
+	pool->view = vpd_pool_choose_view(pool, &pdev->dev, dma->arch_wants, &why);
+	if (pool->view == VPD_POOL_VIEW_NONE) {
+		/* A request larger than the region would wait for ever. */
+		pci_warn(pdev, "pool: nothing here can serve what the region cannot hold: %s\n",
+			 why);
+		/* A worker that could not be had is memory short, as above. */
+		err = pool->decrypted ? -ENOMEM : -EOPNOTSUPP;
+		goto err_region;
+	}
 	spin_lock_init(&pool->overflow_lock);
 	pool->overflow = RB_ROOT_CACHED;
 	dma->pool = pool;
-	pci_info(pdev, "pool: %zu KiB at %pad, %s; overflow: %s%s\n", size >> 10,
+	pci_info(pdev, "pool: %zu KiB at %pad, %s; overflow: %s\n", size >> 10,
 		 &pool->base,
 		 pool->platform ? "mapped once through the platform" :
 		 pool->decrypted ? "guest-physical, shared with the host" :
-		 "guest-physical", vpd_pool_view_name(pool->view),
-		 pool->view == VPD_POOL_VIEW_NONE ?
-		 " (a request larger than the region waits for ever)" : "");
+		 "guest-physical", vpd_pool_view_name(pool->view));
 	if (pool->window)
 		pci_info(pdev, "pool: IOVA window of %zu MiB for the overflow\n",
 			 vpd_iova_window_size(pool->window) >> 20);
@@ -635,9 +651,8 @@ static dma_addr_t vpd_overflow_dev_addr(struct device *dev,
 		addr = phys_to_dma(dev, virt_to_phys(vaddr));
 		break;
 	case VPD_POOL_VIEW_OPS:
-		return pool->platform_ops->map_page(dev, virt_to_page(vaddr),
-						    offset_in_page(vaddr), size,
-						    dir, 0);
+		return vpd_ops_map_phys(pool->platform_ops, dev,
+					virt_to_phys(vaddr), size, dir, 0);
 	case VPD_POOL_VIEW_IOMMU:
 		return vpd_iova_window_map(pool->window, dev, virt_to_phys(vaddr),
 					   PAGE_ALIGN(size), dir);
@@ -759,7 +774,8 @@ static bool vpd_overflow_unmap(struct device *dev, struct vpd_pool *pool,
 		return false;
 	o = container_of(node, struct vpd_pool_overflow, node);
 	if (pool->view == VPD_POOL_VIEW_OPS)
-		pool->platform_ops->unmap_page(dev, addr, o->len, o->dir, 0);
+		vpd_ops_unmap_phys(pool->platform_ops, dev, addr, o->len,
+				   o->dir, 0);
 	else if (pool->view == VPD_POOL_VIEW_IOMMU)
 		vpd_iova_window_unmap(pool->window, addr, PAGE_ALIGN(o->len));
 	/* The recorded direction and length, not the caller's. */
@@ -770,17 +786,25 @@ static bool vpd_overflow_unmap(struct device *dev, struct vpd_pool *pool,
 	return true;
 }
 
-static dma_addr_t vpd_pool_map_page(struct device *dev, struct page *page,
-				    unsigned long offset, size_t size,
-				    enum dma_data_direction dir,
+static dma_addr_t vpd_pool_map_phys(struct device *dev, phys_addr_t orig,
+				    size_t size, enum dma_data_direction dir,
 				    unsigned long attrs)
 {
 	struct vpd_pool *pool = vpd_pool_of(dev);
-	phys_addr_t orig = page_to_phys(page) + offset;
 	dma_addr_t addr;
 
 	if (!size || size > U32_MAX)
 		return DMA_MAPPING_ERROR;
+	/*
+	 * MMIO cannot be bounced, nor what its caller says must not be; and
+	 * the device sees nothing but the pool.
+	 */
+	if (attrs & (VPD_ATTR_MMIO | VPD_ATTR_REQUIRE_COHERENT)) {
+		dev_err_ratelimited(dev, "pool: %s %pa+%zu cannot be bounced\n",
+				    attrs & VPD_ATTR_MMIO ? "MMIO" : "coherent-only",
+				    &orig, size);
+		return DMA_MAPPING_ERROR;
+	}
 	addr = vpd_pool_take(dev, pool, orig, size, dir);
 	if (addr == DMA_MAPPING_ERROR) {
 		atomic64_inc(&pool->stats.exhausted);
@@ -802,7 +826,7 @@ static dma_addr_t vpd_pool_map_page(struct device *dev, struct page *page,
 	return addr;
 }
 
-static void vpd_pool_unmap_page(struct device *dev, dma_addr_t addr,
+static void vpd_pool_unmap_phys(struct device *dev, dma_addr_t addr,
 				size_t size, enum dma_data_direction dir,
 				unsigned long attrs)
 {
@@ -828,6 +852,8 @@ static void vpd_pool_unmap_page(struct device *dev, dma_addr_t addr,
 	vpd_pool_release(dev, pool, addr, size);
 	vpd_stats_unmap(&vpd_dma_of(dev)->stats);
 }
+
+VPD_DEFINE_PAGE_OPS(vpd_pool)
 
 /*
  * Where the CPU copy and the device copy of [addr, addr + size) are, in
@@ -899,8 +925,7 @@ static size_t vpd_pool_max_mapping_size(struct device *dev)
 const struct dma_map_ops vpd_pool_ops = {
 	.alloc = vpd_pool_alloc,
 	.free = vpd_pool_free,
-	.map_page = vpd_pool_map_page,
-	.unmap_page = vpd_pool_unmap_page,
+	VPD_MAP_OPS(vpd_pool),
 	.map_sg = vpd_map_sg,
 	.unmap_sg = vpd_unmap_sg,
 	.sync_single_for_cpu = vpd_pool_sync_for_cpu,

@@ -9,6 +9,8 @@
 #define _VPD_COMPAT_H
 
 #include <linux/device.h>
+#include <linux/dma-map-ops.h>
+#include <linux/dma-mapping.h>
 #include <linux/slab.h>
 #include <linux/virtio_config.h>
 
@@ -89,34 +91,41 @@ struct vpd_ops_bypass {
 	u64 bus_dma_limit;
 };
 
-static inline void vpd_dev_take_ops_bypass(struct device *dev,
-					   struct vpd_ops_bypass *saved)
-{
-#ifdef CONFIG_DMA_OPS_BYPASS
-	saved->ops_bypass = dev->dma_ops_bypass;
-	dev->dma_ops_bypass = false;
-#endif
-#ifdef CONFIG_ARCH_HAS_DMA_MAP_DIRECT
-	saved->bus_dma_limit = dev->bus_dma_limit;
-	dev->bus_dma_limit = 0;
-#endif
-}
-
 static inline bool vpd_dev_ops_bypass(struct device *dev)
 {
-#ifdef CONFIG_DMA_OPS_BYPASS
+#if defined(VPD_HAVE_DEV_FLAG_DMA_OPS_BYPASS)
+	return dev_dma_ops_bypass(dev);
+#elif defined(CONFIG_DMA_OPS_BYPASS)
 	return dev->dma_ops_bypass;
 #else
 	return false;
 #endif
 }
 
+static inline void vpd_dev_assign_ops_bypass(struct device *dev, bool bypass)
+{
+#if defined(VPD_HAVE_DEV_FLAG_DMA_OPS_BYPASS)
+	dev_assign_dma_ops_bypass(dev, bypass);
+#elif defined(CONFIG_DMA_OPS_BYPASS)
+	dev->dma_ops_bypass = bypass;
+#endif
+}
+
+static inline void vpd_dev_take_ops_bypass(struct device *dev,
+					   struct vpd_ops_bypass *saved)
+{
+	saved->ops_bypass = vpd_dev_ops_bypass(dev);
+	vpd_dev_assign_ops_bypass(dev, false);
+#ifdef CONFIG_ARCH_HAS_DMA_MAP_DIRECT
+	saved->bus_dma_limit = dev->bus_dma_limit;
+	dev->bus_dma_limit = 0;
+#endif
+}
+
 static inline void vpd_dev_restore_ops_bypass(struct device *dev,
 					      const struct vpd_ops_bypass *saved)
 {
-#ifdef CONFIG_DMA_OPS_BYPASS
-	dev->dma_ops_bypass = saved->ops_bypass;
-#endif
+	vpd_dev_assign_ops_bypass(dev, saved->ops_bypass);
 #ifdef CONFIG_ARCH_HAS_DMA_MAP_DIRECT
 	dev->bus_dma_limit = saved->bus_dma_limit;
 #endif
@@ -126,22 +135,19 @@ static inline void vpd_dev_restore_ops_bypass(struct device *dev,
  * Since 6.10 a device translated by the IOMMU reaches iommu-dma by a
  * direct call, flagged by dev->dma_iommu, without looking at dev->dma_ops:
  * installing our own ops means clearing the flag while we are bound.
+ * 7.2 made the flag, like dma_skip_sync and dma_ops_bypass, a bit of
+ * dev->flags behind accessors.
  */
-static inline bool vpd_dev_take_dma_iommu(struct device *dev)
-{
-#ifdef VPD_HAVE_DEV_DMA_IOMMU
-	bool was = dev->dma_iommu;
-
-	dev->dma_iommu = false;
-	return was;
-#else
-	return false;
+#if defined(CONFIG_IOMMU_DMA) && \
+	(defined(VPD_HAVE_DEV_FLAG_DMA_IOMMU) || defined(VPD_HAVE_DEV_DMA_IOMMU))
+#define VPD_IOMMU_DMA_DIRECT 1
 #endif
-}
 
 static inline bool vpd_dev_uses_dma_iommu(struct device *dev)
 {
-#ifdef VPD_HAVE_DEV_DMA_IOMMU
+#if defined(VPD_HAVE_DEV_FLAG_DMA_IOMMU)
+	return dev_dma_iommu(dev);
+#elif defined(VPD_IOMMU_DMA_DIRECT)
 	return dev->dma_iommu;
 #else
 	return false;
@@ -150,9 +156,19 @@ static inline bool vpd_dev_uses_dma_iommu(struct device *dev)
 
 static inline void vpd_dev_restore_dma_iommu(struct device *dev, bool was)
 {
-#ifdef VPD_HAVE_DEV_DMA_IOMMU
+#if defined(VPD_HAVE_DEV_FLAG_DMA_IOMMU)
+	dev_assign_dma_iommu(dev, was);
+#elif defined(VPD_IOMMU_DMA_DIRECT)
 	dev->dma_iommu = was;
 #endif
+}
+
+static inline bool vpd_dev_take_dma_iommu(struct device *dev)
+{
+	bool was = vpd_dev_uses_dma_iommu(dev);
+
+	vpd_dev_restore_dma_iommu(dev, false);
+	return was;
 }
 
 /*
@@ -162,7 +178,12 @@ static inline void vpd_dev_restore_dma_iommu(struct device *dev, bool was)
  */
 static inline bool vpd_dev_set_skip_sync(struct device *dev, bool skip)
 {
-#ifdef VPD_HAVE_DEV_DMA_SKIP_SYNC
+#if defined(VPD_HAVE_DEV_FLAG_DMA_SKIP_SYNC)
+	bool was = dev_dma_skip_sync(dev);
+
+	dev_assign_dma_skip_sync(dev, skip);
+	return was;
+#elif defined(VPD_HAVE_DEV_DMA_SKIP_SYNC) && defined(CONFIG_DMA_NEED_SYNC)
 	bool was = dev->dma_skip_sync;
 
 	dev->dma_skip_sync = skip;
@@ -171,5 +192,138 @@ static inline bool vpd_dev_set_skip_sync(struct device *dev, bool skip)
 	return false;
 #endif
 }
+
+/*
+ * The ops' single-buffer callbacks. Until 6.18 a buffer came as a page
+ * and an offset (map_page) and an MMIO range by its physical address
+ * (map_resource); since 6.19 both come as a physical address to
+ * map_phys, MMIO marked with DMA_ATTR_MMIO. This module's callbacks take
+ * the 6.19 form everywhere; on older kernels VPD_DEFINE_PAGE_OPS() makes
+ * the page and resource callbacks from them, marking MMIO with the bit
+ * 6.19 took for DMA_ATTR_MMIO (6.18 defines it already, for
+ * map_resource); vpd_ops_map_phys() takes the mark off again.
+ *
+ * DMA_ATTR_REQUIRE_COHERENT (7.3) asks for a mapping that is never
+ * bounced: what the pool cannot give.
+ */
+#ifdef DMA_ATTR_REQUIRE_COHERENT
+#define VPD_ATTR_REQUIRE_COHERENT DMA_ATTR_REQUIRE_COHERENT
+#else
+#define VPD_ATTR_REQUIRE_COHERENT 0
+#endif
+
+#ifdef VPD_HAVE_DMA_MAP_PHYS
+#define VPD_ATTR_MMIO DMA_ATTR_MMIO
+
+#define VPD_DEFINE_PAGE_OPS(prefix)
+#define VPD_MAP_OPS(prefix)						\
+	.map_phys = prefix##_map_phys,					\
+	.unmap_phys = prefix##_unmap_phys
+
+static inline bool vpd_ops_can_map(const struct dma_map_ops *ops)
+{
+	return ops && ops->map_phys && ops->unmap_phys;
+}
+
+static inline dma_addr_t vpd_ops_map_phys(const struct dma_map_ops *ops,
+					  struct device *dev, phys_addr_t phys,
+					  size_t size,
+					  enum dma_data_direction dir,
+					  unsigned long attrs)
+{
+	return ops->map_phys(dev, phys, size, dir, attrs);
+}
+
+static inline void vpd_ops_unmap_phys(const struct dma_map_ops *ops,
+				      struct device *dev, dma_addr_t addr,
+				      size_t size, enum dma_data_direction dir,
+				      unsigned long attrs)
+{
+	ops->unmap_phys(dev, addr, size, dir, attrs);
+}
+#else
+#ifdef DMA_ATTR_MMIO
+#define VPD_ATTR_MMIO DMA_ATTR_MMIO
+#else
+#define VPD_ATTR_MMIO BIT(10)
+#endif
+static_assert(!(VPD_ATTR_MMIO & (DMA_ATTR_WEAK_ORDERING |
+				 DMA_ATTR_WRITE_COMBINE |
+				 DMA_ATTR_NO_KERNEL_MAPPING |
+				 DMA_ATTR_SKIP_CPU_SYNC |
+				 DMA_ATTR_FORCE_CONTIGUOUS |
+				 DMA_ATTR_ALLOC_SINGLE_PAGES |
+				 DMA_ATTR_NO_WARN | DMA_ATTR_PRIVILEGED)));
+
+#define VPD_DEFINE_PAGE_OPS(prefix)					\
+static dma_addr_t prefix##_map_page(struct device *dev,		\
+				    struct page *page,			\
+				    unsigned long offset, size_t size,	\
+				    enum dma_data_direction dir,	\
+				    unsigned long attrs)		\
+{									\
+	return prefix##_map_phys(dev, page_to_phys(page) + offset,	\
+				 size, dir, attrs);			\
+}									\
+static void prefix##_unmap_page(struct device *dev, dma_addr_t addr,	\
+				size_t size,				\
+				enum dma_data_direction dir,		\
+				unsigned long attrs)			\
+{									\
+	prefix##_unmap_phys(dev, addr, size, dir, attrs);		\
+}									\
+static dma_addr_t prefix##_map_resource(struct device *dev,		\
+					phys_addr_t phys, size_t size,	\
+					enum dma_data_direction dir,	\
+					unsigned long attrs)		\
+{									\
+	return prefix##_map_phys(dev, phys, size, dir,			\
+				 attrs | VPD_ATTR_MMIO);		\
+}									\
+static void prefix##_unmap_resource(struct device *dev,		\
+				    dma_addr_t addr, size_t size,	\
+				    enum dma_data_direction dir,	\
+				    unsigned long attrs)		\
+{									\
+	prefix##_unmap_phys(dev, addr, size, dir,			\
+			    attrs | VPD_ATTR_MMIO);			\
+}
+
+#define VPD_MAP_OPS(prefix)						\
+	.map_page = prefix##_map_page,					\
+	.unmap_page = prefix##_unmap_page,				\
+	.map_resource = prefix##_map_resource,				\
+	.unmap_resource = prefix##_unmap_resource
+
+static inline bool vpd_ops_can_map(const struct dma_map_ops *ops)
+{
+	return ops && ops->map_page && ops->unmap_page;
+}
+
+static inline dma_addr_t vpd_ops_map_phys(const struct dma_map_ops *ops,
+					  struct device *dev, phys_addr_t phys,
+					  size_t size,
+					  enum dma_data_direction dir,
+					  unsigned long attrs)
+{
+	if (!(attrs & VPD_ATTR_MMIO))
+		return ops->map_page(dev, pfn_to_page(PHYS_PFN(phys)),
+				     offset_in_page(phys), size, dir, attrs);
+	if (!ops->map_resource)
+		return DMA_MAPPING_ERROR;
+	return ops->map_resource(dev, phys, size, dir, attrs & ~VPD_ATTR_MMIO);
+}
+
+static inline void vpd_ops_unmap_phys(const struct dma_map_ops *ops,
+				      struct device *dev, dma_addr_t addr,
+				      size_t size, enum dma_data_direction dir,
+				      unsigned long attrs)
+{
+	if (!(attrs & VPD_ATTR_MMIO))
+		ops->unmap_page(dev, addr, size, dir, attrs);
+	else if (ops->unmap_resource)
+		ops->unmap_resource(dev, addr, size, dir, attrs & ~VPD_ATTR_MMIO);
+}
+#endif
 
 #endif /* _VPD_COMPAT_H */

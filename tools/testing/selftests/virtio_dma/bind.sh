@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Every virtio device binds to virtio-pci-dma and gets the DMA mode the
-# scenario expects (EXPECT_MODE, EXPECT_ACCESS_PLATFORM, EXPECT_ARCH_WANTS).
+# scenario expects (EXPECT_MODE, EXPECT_ACCESS_PLATFORM, EXPECT_ARCH_WANTS),
+# saying EXPECT_BIND_MSG at probe where the scenario has one.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -22,6 +23,10 @@ for bdf in $devices; do
 		[ -e "$vdev/driver" ]; then
 		ap=$(cat "/sys/bus/pci/devices/$bdf/virtio_dma/access_platform")
 		vpd_check "$bdf access_platform $ap = $EXPECT_ACCESS_PLATFORM" test "$ap" = "$EXPECT_ACCESS_PLATFORM"
+	fi
+	if [ -n "${EXPECT_BIND_MSG:-}" ]; then
+		n=$(vpd_dmesg_new | grep -c "$bdf: .*${EXPECT_BIND_MSG}")
+		vpd_check "$bdf said '$EXPECT_BIND_MSG' once ($n)" test "$n" -eq 1
 	fi
 	if [ -n "${EXPECT_ARCH_WANTS:-}" ]; then
 		aw=$(cat "/sys/bus/pci/devices/$bdf/virtio_dma/arch_wants")

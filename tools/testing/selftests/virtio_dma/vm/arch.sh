@@ -27,10 +27,11 @@ arch_qemu() {
 	esac
 }
 
-# Where the guest kernels' modules and the guests' busybox come from: /,
-# or the root scripts/foreign-root.sh unpacked another architecture into.
+# Where the guests' busybox and (with a KVER) that kernel's modules come
+# from: /, the root scripts/foreign-root.sh unpacked another architecture
+# into, or the trixie build root of Debian 13's kernels.
 arch_root() {
-	"$top/scripts/kernels.sh" --arch "$vm_arch" root
+	"$top/scripts/kernels.sh" --arch "$vm_arch" root "$@"
 }
 
 arch_busybox() {

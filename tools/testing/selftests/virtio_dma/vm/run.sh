@@ -76,7 +76,7 @@ modroot() {
 	if [ -n "$debug_dir" ]; then
 		echo "$debug_dir"
 	else
-		arch_root
+		arch_root "$1"
 	fi
 }
 image_of() {
@@ -114,7 +114,7 @@ make_initramfs() {
 	cp "$build/$kver/virtio_pci_dma.ko" "$build/$kver"/test-modules/*/*.ko \
 		"$root/lib/modules/$kver/extra/"
 	local mods
-	mods=$(modroot)
+	mods=$(modroot "$kver")
 	for f in modules.order modules.builtin modules.builtin.modinfo; do
 		cp "$mods/lib/modules/$kver/$f" "$root/lib/modules/$kver/"
 	done

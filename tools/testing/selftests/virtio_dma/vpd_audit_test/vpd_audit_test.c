@@ -13,6 +13,9 @@
  *           DMA_ATTR_SKIP_CPU_SYNC in a bounce slot that held other
  *           data, synced for the CPU before the device wrote anything,
  *           must hand back the buffer's own bytes, not the slot's
+ *   mmio=1: no violation, a report: dma_map_resource() of the device's
+ *           first memory BAR, as a peer-to-peer user would; says where
+ *           it landed, or that it was refused, and unmaps it
  *
  * The helpers are not inlined: init code is freed after loading, and the
  * leak is reported, with the frame that made it, after that.
@@ -37,6 +40,10 @@ MODULE_PARM_DESC(pool, "Commit the pool-mode violations instead");
 static bool stale;
 module_param(stale, bool, 0444);
 MODULE_PARM_DESC(stale, "Check that bounce slots hand back no earlier data");
+
+static bool mmio;
+module_param(mmio, bool, 0444);
+MODULE_PARM_DESC(mmio, "Map the device's first memory BAR with dma_map_resource()");
 
 static void *leaked;
 
@@ -277,6 +284,30 @@ out:
 	kfree(old);
 }
 
+/* 6.19 passes this through map_phys with DMA_ATTR_MMIO, before through map_resource. */
+static noinline void vpd_at_mmio(struct pci_dev *pdev)
+{
+	phys_addr_t phys;
+	dma_addr_t a;
+	int bar;
+
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++)
+		if (pci_resource_flags(pdev, bar) & IORESOURCE_MEM)
+			break;
+	if (bar == PCI_STD_NUM_BARS || pci_resource_len(pdev, bar) < 4096) {
+		pr_err("mmio: no memory BAR of a page\n");
+		return;
+	}
+	phys = pci_resource_start(pdev, bar);
+	a = dma_map_resource(&pdev->dev, phys, 4096, DMA_BIDIRECTIONAL, 0);
+	if (dma_mapping_error(&pdev->dev, a)) {
+		pr_info("mmio: %pa refused\n", &phys);
+		return;
+	}
+	pr_info("mmio: %pa mapped at %pad\n", &phys, &a);
+	dma_unmap_resource(&pdev->dev, a, 4096, DMA_BIDIRECTIONAL, 0);
+}
+
 static int __init vpd_at_init(void)
 {
 	unsigned int domain, bus, slot, fn;
@@ -291,7 +322,9 @@ static int __init vpd_at_init(void)
 		pr_err("device=%s: no such PCI device\n", device);
 		return -ENODEV;
 	}
-	if (stale)
+	if (mmio)
+		vpd_at_mmio(pdev);
+	else if (stale)
 		vpd_at_stale(&pdev->dev);
 	else if (pool)
 		vpd_at_pool(&pdev->dev);

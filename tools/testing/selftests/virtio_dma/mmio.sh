@@ -19,6 +19,13 @@ for d in $(vpd_virtio_pci_devices); do
 done
 [ -n "$bdf" ] || vpd_skip "no device on $VPD_DRIVER"
 mode=$(vpd_mode "$bdf")
+# dma-debug's debug_dma_map_resource() (gone once dma_map_resource() went
+# through dma_map_phys()) records a failed mapping as a live one: the
+# pool's refusal would leave an entry no unmap can remove, and dma-debug
+# would WARN at unbind. Kernel bug, written up in design.rst.
+if [ "$mode" = pool ] && grep -qw debug_dma_map_resource /proc/kallsyms; then
+	vpd_skip "dma-debug here records a refused dma_map_resource as mapped"
+fi
 vpd_dmesg_mark
 vpd_check "vpd_audit_test mmio=1 loads" modprobe vpd_audit_test device="$bdf" mmio=1
 rmmod vpd_audit_test

@@ -4,6 +4,8 @@
 #
 #   make                  build the module for KDIR (default: see below)
 #   make KDIR=...         build against another header tree
+#   make install          install it for that kernel (updates/, depmod)
+#   make deb              the Debian package virtio-pci-dma-dkms
 #   make all-kernels      build for every installed target kernel
 #   make W=1 / make sparse / make checkpatch
 #   make run              boot a guest whose virtio devices use the module
@@ -38,8 +40,8 @@ SOURCES := Kbuild $(shell cd $(TOP) && find drivers include -name '*.[ch]')
 CHECK_FILES := $(filter %.c %.h,$(SOURCES)) \
 	$(shell cd $(TOP) && find tools -name '*.[ch]')
 
-.PHONY: all module all-kernels sparse checkpatch deps ksrc selftests kselftest-install \
-	run check check-debug bench clean help
+.PHONY: all module install deb all-kernels sparse checkpatch deps ksrc selftests \
+	kselftest-install run check check-debug bench clean help
 
 all: module
 
@@ -57,10 +59,10 @@ module:
 else
 module:
 	@test -d "$(KDIR)" || { echo "make: no kernel headers at KDIR='$(KDIR)'; run 'make deps'" >&2; exit 1; }
-	@mkdir -p $(OUT)/generated
+	@mkdir -p $(OUT)/scripts
 	@cd $(TOP) && cp -rsf $(TOP)/Kbuild $(TOP)/drivers $(TOP)/include $(OUT)/
-	@$(TOP)/scripts/compat-probe.sh $(KDIR) $(OUT)/generated/vpd_compat_probed.h
-	$(MAKE) -C $(KDIR) M=$(OUT) $(KBUILD_ARGS) CONFIG_VIRTIO_PCI_DMA=m modules
+	@cp -sf $(TOP)/scripts/compat-probe.sh $(OUT)/scripts/
+	$(MAKE) -C $(KDIR) M=$(OUT) $(KBUILD_ARGS) modules
 	@ln -sf $(OUT)/virtio_pci_dma.ko $(TOP)/virtio_pci_dma.ko
 	@set -e; for t in $(TEST_MODULES); do \
 		mkdir -p $(OUT)/test-modules/$$(basename $$t); \
@@ -68,6 +70,24 @@ module:
 		$(MAKE) -C $(KDIR) M=$(OUT)/test-modules/$$(basename $$t) $(KBUILD_ARGS) modules; \
 	done
 endif
+
+# Into /lib/modules/<kver>/updates of the kernel KDIR is for (under
+# DESTDIR if set), where it wins over anything of the same name.
+install: module
+	install -D -m 644 $(OUT)/virtio_pci_dma.ko \
+		$(DESTDIR)/lib/modules/$(KVER)/updates/virtio_pci_dma.ko
+	$(if $(DESTDIR),,depmod $(KVER))
+
+# The Debian package virtio-pci-dma-dkms (debian/): the module's source
+# for DKMS, built by Debian's own tooling from a copy of what it ships,
+# into build/deb/.
+DEB_FILES := debian dkms.conf Kbuild Kconfig drivers include scripts/compat-probe.sh
+deb:
+	@rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src/scripts
+	@cd $(TOP) && cp -r $(filter-out scripts/%,$(DEB_FILES)) $(BUILD)/deb/src/ && \
+		cp $(filter scripts/%,$(DEB_FILES)) $(BUILD)/deb/src/scripts/
+	cd $(BUILD)/deb/src && dpkg-buildpackage -b -us -uc
+	@ls $(BUILD)/deb/*.deb
 
 all-kernels:
 	@set -e; for k in $$($(KERNELS) list); do \
@@ -129,10 +149,15 @@ check-debug:
 	@$(TOP)/scripts/check.sh --arch $(GARCH) --build $(BUILD) --debug
 
 # The full run covers every guest architecture make check does; QUICK=1
-# the host's own.
+# the host's own. Each architecture's default kernel, then its newest
+# where that is another (the DMA core changes between them).
 bench: deps
 	@set -e; for a in $(if $(QUICK),$(GARCH),$(CHECK_ARCHES)); do \
 		$(TOP)/bench/run.sh --arch $$a --build $(BUILD) $(if $(QUICK),--quick); \
+		k=$$($(TOP)/scripts/kernels.sh --arch $$a list | tail -n 1); \
+		[ "$$k" = "$$($(TOP)/scripts/kernels.sh --arch $$a default)" ] || \
+		$(TOP)/bench/run.sh --arch $$a --build $(BUILD) --kernel $$k \
+			$(if $(QUICK),--quick); \
 	done
 
 clean:

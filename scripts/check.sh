@@ -70,6 +70,27 @@ for arch in "${arches[@]}"; do
 done
 [ ${#kdirs[@]} -eq 0 ] || record compat-probes "$top/scripts/compat-check.sh" "${kdirs[@]}"
 
+# make deb, then DKMS building what the package installs for every
+# kernel the host's compiler builds for, in a DKMS tree of its own (the
+# host's is left alone).
+deb_check() {
+	local d=$build/deb-check k v
+	make -s -C "$top" BUILD="$build" deb || return 1
+	rm -rf "$d" && mkdir -p "$d/dkms"
+	dpkg-deb -x "$build"/deb/virtio-pci-dma-dkms_*_all.deb "$d/root" || return 1
+	v=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$d"/root/usr/src/virtio-pci-dma-*/dkms.conf)
+	[ -f "$d/root/usr/src/virtio-pci-dma-$v/dkms.conf" ] ||
+		{ echo "deb: dkms.conf says version '$v'"; return 1; }
+	for k in $("$top/scripts/kernels.sh" list); do
+		[ -z "$("$top/scripts/kernels.sh" builder "$("$top/scripts/kernels.sh" kdir "$k")")" ] ||
+			continue
+		dkms build --sourcetree "$d/root/usr/src" --dkmstree "$d/dkms" \
+			-m virtio-pci-dma -v "$v" -k "$k" || return 1
+		ls "$d/dkms/virtio-pci-dma/$v/$k"/*/module/virtio_pci_dma.ko* || return 1
+	done
+}
+[[ " ${arches[*]} " != *" x86_64 "* ]] || [ -n "$debug" ] || record deb deb_check
+
 # scenarios ARCH [core]: every scenario for ARCH but the demo that 'make
 # run' boots, and the audit variant of those that ask for one; with
 # "core", only the core ones (CORE=1).

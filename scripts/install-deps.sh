@@ -64,7 +64,8 @@ fi
 
 tools="make gcc libc6-dev perl kmod cpio xz-utils zstd busybox-static
 	sparse linux-source-6.1 qemu-system-x86 qemu-utils procps coreutils
-	rsync socat iproute2 fio iperf3 gnuplot-nox debootstrap util-linux"
+	rsync socat iproute2 fio iperf3 gnuplot-nox debootstrap util-linux
+	debhelper dh-dkms dkms"
 
 case $arch in
 x86_64 | x86 | amd64)

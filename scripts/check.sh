@@ -103,6 +103,7 @@ scenarios() {
 		on=$(sed -n 's/^ARCHES="\(.*\)"$/\1/p' "$f")
 		case " ${on:-x86_64} " in *" $1 "*) ;; *) continue ;; esac
 		grep -q '^DEBUG_ONLY=1$' "$f" && [ -z "$debug" ] && continue
+		grep -q '^NOT_DEBUG=1$' "$f" && [ -n "$debug" ] && continue
 		echo "$name"
 		grep -q '^AUDIT_VARIANT=1$' "$f" && [ -z "$debug" ] && echo "$name+audit"
 	done

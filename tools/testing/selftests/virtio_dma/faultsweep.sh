@@ -11,6 +11,13 @@
 . "$(dirname "$0")/lib.sh"
 
 [ -w /proc/thread-self/fail-nth ] || vpd_skip "no fail-nth (CONFIG_FAULT_INJECTION)"
+# The failures would reach ACPICA's _PRT evaluation (INTx routing, at
+# pci_enable_device), where a failed reference count increment frees a
+# namespace object still in use (reliability.rst): not without
+# acpi=noirq where ACPI routes interrupts.
+if [ -d /sys/firmware/acpi ] && ! grep -qw 'acpi=noirq' /proc/cmdline; then
+	vpd_skip "ACPI routes INTx here: boot with acpi=noirq (an ACPICA bug, see reliability.rst)"
+fi
 vpd_setup
 bdf=
 for d in $(vpd_virtio_pci_devices); do

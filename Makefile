@@ -83,9 +83,8 @@ install: module
 # into build/deb/.
 DEB_FILES := debian dkms.conf Kbuild Kconfig drivers include scripts/compat-probe.sh
 deb:
-	@rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src/scripts
-	@cd $(TOP) && cp -r $(filter-out scripts/%,$(DEB_FILES)) $(BUILD)/deb/src/ && \
-		cp $(filter scripts/%,$(DEB_FILES)) $(BUILD)/deb/src/scripts/
+	@rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
+	@cd $(TOP) && cp -r --parents $(DEB_FILES) $(BUILD)/deb/src/
 	cd $(BUILD)/deb/src && dpkg-buildpackage -b -us -uc
 	@ls $(BUILD)/deb/*.deb
 

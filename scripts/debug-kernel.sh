@@ -3,9 +3,11 @@
 #
 # Builds the debug guest kernel of 'make check-debug' from Debian's
 # linux-source-6.1 with tools/testing/selftests/virtio_dma/debug.config,
-# once per source version and config: the result is cached outside the
-# tree, in $VPD_CACHE (default /var/cache/virtio-dma); a new config reuses
-# the tree of the last one and builds what changed. Prints the kernel's
+# once per source version, config and patch set (debug-patches/: fixes to
+# the kernel's own debug checks, each written up for upstream): the
+# result is cached outside the tree, in $VPD_CACHE (default
+# /var/cache/virtio-dma); a new config or patch set reuses the tree of
+# the last one and builds what changed. Prints the kernel's
 # directory: bzImage, a header tree to build modules against (build/) and
 # its modules (lib/modules/<release>/).
 #
@@ -16,9 +18,11 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${VPD_CACHE:-/var/cache/virtio-dma}
 config=$top/tools/testing/selftests/virtio_dma/debug.config
+patches=$(ls "$top"/tools/testing/selftests/virtio_dma/debug-patches/*.patch 2>/dev/null || true)
 tarball=$(ls /usr/src/linux-source-6.1.tar.* | head -n 1)
 version=$(dpkg-query -W -f '${Version}' linux-source-6.1)
-key=$(cat "$config" | md5sum | cut -c1-12)
+# shellcheck disable=SC2086
+key=$(cat "$config" $patches | md5sum | cut -c1-12)
 dir=$cache/debug-$version-$key
 
 if [ -f "$dir/done" ]; then
@@ -38,6 +42,16 @@ else
 	mkdir -p "$dir/src" "$dir/build"
 	tar -xf "$tarball" -C "$dir/src" --strip-components=1
 fi
+# Every file a patch touched, in the last tree or now, comes fresh from
+# the tarball (-m: newer than its object, so that it is rebuilt).
+touched=$(sed -n 's|^+++ b/||p' /dev/null $patches | sort -u)
+for f in $(cat "$dir/patched" 2>/dev/null) $touched; do
+	tar -xmf "$tarball" -C "$dir/src" --strip-components=1 --wildcards "*/$f"
+done
+echo "$touched" >"$dir/patched"
+for p in $patches; do
+	patch -s -p1 -d "$dir/src" <"$p" >&2
+done
 make -s -C "$dir/src" O="$dir/build" x86_64_defconfig >&2
 "$dir/src/scripts/kconfig/merge_config.sh" -m -O "$dir/build" \
 	"$dir/build/.config" "$config" >&2

@@ -91,7 +91,7 @@ if [ "$garch" != "$(uname -m)" ]; then
 	exit 0
 fi
 
-[ -n "$debug" ] && tools="$tools flex bison bc libelf-dev libssl-dev"
+[ -n "$debug" ] && tools="$tools flex bison bc libelf-dev libssl-dev patch"
 
 # shellcheck disable=SC2086
 apt_install $(missing $tools linux-image-$flavour linux-headers-$flavour)

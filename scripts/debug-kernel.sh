@@ -20,10 +20,21 @@ cache=${VPD_CACHE:-/var/cache/virtio-dma}
 config=$top/tools/testing/selftests/virtio_dma/debug.config
 patches=$(ls "$top"/tools/testing/selftests/virtio_dma/debug-patches/*.patch 2>/dev/null || true)
 tarball=$(ls /usr/src/linux-source-6.1.tar.* | head -n 1)
+prefix=$(basename "$tarball" | sed 's/\.tar\..*$//')
 version=$(dpkg-query -W -f '${Version}' linux-source-6.1)
+# Patches change files of the tarball, never create or delete one.
 # shellcheck disable=SC2086
-key=$(cat "$config" $patches | md5sum | cut -c1-12)
+if grep -qE '^(---|\+\+\+) /dev/null' /dev/null $patches; then
+	echo "debug-kernel: a patch in debug-patches/ creates or deletes a file" >&2
+	exit 1
+fi
+# The key: the config and what the patches change, not their changelogs.
+key=$({
+	cat "$config"
+	for p in $patches; do sed -n '/^--- a\//,$p' "$p"; done
+} | md5sum | cut -c1-12)
 dir=$cache/debug-$version-$key
+fresh=
 
 if [ -f "$dir/done" ]; then
 	echo "$dir"
@@ -41,16 +52,22 @@ if [ -n "$old" ]; then
 else
 	mkdir -p "$dir/src" "$dir/build"
 	tar -xf "$tarball" -C "$dir/src" --strip-components=1
+	fresh=1
 fi
 # Every file a patch touched, in the last tree or now, comes fresh from
 # the tarball (-m: newer than its object, so that it is rebuilt).
-touched=$(sed -n 's|^+++ b/||p' /dev/null $patches | sort -u)
-for f in $(cat "$dir/patched" 2>/dev/null) $touched; do
-	tar -xmf "$tarball" -C "$dir/src" --strip-components=1 --wildcards "*/$f"
-done
+# shellcheck disable=SC2086
+touched=$(sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' /dev/null $patches | sort -u)
+# shellcheck disable=SC2046,SC2086
+restore=$(printf '%s\n' $(cat "$dir/patched" 2>/dev/null) $touched | sort -u | sed '/^$/d')
+if [ -z "$fresh" ] && [ -n "$restore" ]; then
+	# shellcheck disable=SC2046
+	tar -xmf "$tarball" -C "$dir/src" --strip-components=1 \
+		$(echo "$restore" | sed "s|^|$prefix/|")
+fi
 echo "$touched" >"$dir/patched"
 for p in $patches; do
-	patch -s -p1 -d "$dir/src" <"$p" >&2
+	patch -s --batch --forward --fuzz=0 -p1 -d "$dir/src" <"$p" >&2
 done
 make -s -C "$dir/src" O="$dir/build" x86_64_defconfig >&2
 "$dir/src/scripts/kconfig/merge_config.sh" -m -O "$dir/build" \

@@ -160,12 +160,13 @@ textpoke_race='int3: 0000 \[#'
 # loaded), so that QEMU neither fails a run nor hides a failure of ours.
 run_one() {
 	local attempt why res=$build/vm/$1/$2.result
-	rm -f "$build/vm/$1/$2.retries" "$build/vm/$1/$2.log.race"*
+	rm -f "$build/vm/$1/$2.retries" "$build/vm/$1/$2".{log,qemu}.race*
 	for attempt in 1 2 3; do
 		run_guest "$@"
 		[ "$(scenario_var "$scenario_dir/${2%%+*}.scn" TCG_THREADS)" = multi ] || return 0
 		why=$(qemu_fault "$res") || return 0
 		cp "$build/vm/$1/$2.log" "$build/vm/$1/$2.log.race$attempt"
+		cp "$build/vm/$1/$2.work/qemu.out" "$build/vm/$1/$2.qemu.race$attempt" 2>/dev/null || :
 		echo "# $1/$2: attempt $attempt died of $why$([ $attempt -lt 3 ] && echo ', booting again')" \
 			>>"$build/vm/$1/$2.retries"
 	done
@@ -177,8 +178,8 @@ run_one() {
 # Besides the text-poke race, QEMU 7.2 itself can crash there: a SIGSEGV
 # in memory_region_dispatch_write() (a NULL region) while the guest
 # changes its memory map at boot, once in a stress-pool-iommu boot on the
-# debug kernel under load, before any module loaded. A vCPU can meet the
-# new dispatch table with a TLB entry that belongs to the old one, whose
+# debug kernel under load, before any module loaded. Most likely a vCPU
+# met the new dispatch table with a TLB entry of the old one, whose
 # section index then points nowhere (QEMU 8.2 makes the update on the
 # vCPU's own thread: 0d58c660689f "softmmu: Use async_run_on_cpu in
 # tcg_commit"). Retried only when no test had begun.

@@ -8,7 +8,8 @@ KSFT_FAIL=1
 KSFT_SKIP=4
 
 VPD_MODULE=virtio_pci_dma
-VPD_DRIVER=virtio-pci-dma
+# A scenario may name the in-tree transport (virtio-pci) to compare.
+VPD_DRIVER=${VPD_DRIVER:-virtio-pci-dma}
 VPD_DRIVER_DIR=/sys/bus/pci/drivers/$VPD_DRIVER
 
 vpd_log() { echo "$*"; }
@@ -224,11 +225,12 @@ vpd_lower() {
 	renice 19 -p "$self" >/dev/null
 }
 
-# vpd_reader DISK: reads DISK with O_DIRECT until it fails or is killed;
-# prints its pid.
+# vpd_reader DISK [BS]: reads DISK with O_DIRECT in BS blocks (64k) until it
+# fails or is killed; prints its pid. A block above max_sectors_kb is split
+# into requests that are all in flight at once.
 vpd_reader() {
 	# Its output must not hold the caller's $(...) open.
-	(vpd_lower; while dd if="/dev/$1" of=/dev/null bs=64k iflag=direct 2>/dev/null; do :; done) \
+	(vpd_lower; while dd if="/dev/$1" of=/dev/null bs="${2:-64k}" iflag=direct 2>/dev/null; do :; done) \
 		>/dev/null 2>&1 &
 	echo $!
 }

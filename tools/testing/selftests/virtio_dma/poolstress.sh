@@ -20,11 +20,13 @@ if [ "${EXPECT_EXHAUST:-pool}" = swiotlb ] && [ -n "${VPD_MAX_SECTORS_KB:-}" ]; 
 fi
 "$(dirname "$0")/net.sh" >/tmp/net.out 2>&1 &
 net=$!
-# A tiny swiotlb: three more readers keep more in flight than it holds.
+# A tiny swiotlb: three more readers, each with 2 MiB in flight (32
+# requests of 64 KiB), keep more in flight than it holds whatever the
+# network holds.
 readers=
 if [ "${EXPECT_EXHAUST:-pool}" = swiotlb ]; then
 	for i in 1 2 3; do
-		readers="$readers $(vpd_reader "${disk##*/}")"
+		readers="$readers $(vpd_reader "${disk##*/}" 2M)"
 	done
 fi
 VPD_DEV=/dev/${disk##*/} "$(dirname "$0")/vpd_blk" >/tmp/blk.out 2>&1

@@ -9,15 +9,14 @@
  * mapping in two interval trees: by device address, to find the mapping a
  * sync or unmap belongs to, and by CPU address, to find overlapping
  * device-writable mappings. Each kind of violation is reported once per
- * device, with the caller and a short stack, and counted always. With
- * audit=0 none of this exists: the device has its mode's ops and nothing
- * else.
+ * device, with the caller and a short stack, and counted always. For a
+ * device without the audit none of this exists: it has its mode's ops
+ * and nothing else.
  */
 
 #include <linux/interval_tree.h>
 #include <linux/kallsyms.h>
 #include <linux/module.h>
-#include <linux/moduleparam.h>
 #include <linux/sched/task_stack.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -25,10 +24,6 @@
 #include <linux/vmalloc.h>
 
 #include "virtio_pci_dma.h"
-
-static bool audit;
-module_param(audit, bool, 0444);
-MODULE_PARM_DESC(audit, "Check every DMA call of every device (default 0)");
 
 #define VPD_AUDIT_STACK 8
 #define VPD_AUDIT_RECENT 32
@@ -134,15 +129,9 @@ struct vpd_audit {
  */
 static struct kmem_cache *vpd_audit_cache;
 
-bool vpd_audit_enabled(void)
-{
-	return audit;
-}
-
+/* Made at load: policy= may ask for the audit of any device later. */
 int vpd_audit_init(void)
 {
-	if (!audit)
-		return 0;
 	vpd_audit_cache = KMEM_CACHE(vpd_audit_map, 0);
 	return vpd_audit_cache ? 0 : -ENOMEM;
 }
@@ -588,15 +577,15 @@ static const struct dma_map_ops vpd_audit_ops = {
  * @dma: the device's DMA state
  * @inner: the ops the mode chose, with every callback the audit forwards
  *
- * Return: the ops to install, or @inner if the audit is off or cannot
- * start.
+ * Return: the ops to install, or @inner if the device's policy has no
+ * audit or it cannot start.
  */
 const struct dma_map_ops *vpd_audit_wrap(struct vpd_dma *dma,
 					 const struct dma_map_ops *inner)
 {
 	struct vpd_audit *a;
 
-	if (!audit)
+	if (!dma->policy.audit)
 		return inner;
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
 	if (!a)

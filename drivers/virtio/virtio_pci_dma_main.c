@@ -740,12 +740,10 @@ static int vpd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	vpd->dma.access_platform = vp_modern_get_features(&vpd->mdev) &
 				   BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);
+	vpd_policy_get(pdev, vpd->mdev.id.device, &vpd->dma.policy);
 	err = vpd_select_dma_ops(&vpd->dma, pdev);
 	if (err)
 		goto err_modern;
-	err = vpd_sysfs_add(vpd);
-	if (err)
-		goto err_dma;
 	vpd_debugfs_add(vpd);
 	pci_set_master(pdev);
 
@@ -757,7 +755,6 @@ static int vpd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 err_register:
 	vpd_debugfs_remove(vpd);
-	vpd_sysfs_remove(vpd);
 	vpd_restore_dma_ops(&vpd->dma, pdev);
 	vp_modern_remove(&vpd->mdev);
 	vpd_restore_masks(vpd);
@@ -765,8 +762,6 @@ err_register:
 	/* A registered device is freed by its release, not by us. */
 	put_device(&vpd->vdev.dev);
 	return err;
-err_dma:
-	vpd_restore_dma_ops(&vpd->dma, pdev);
 err_modern:
 	vp_modern_remove(&vpd->mdev);
 err_disable:
@@ -793,7 +788,6 @@ static void vpd_remove(struct pci_dev *pdev)
 		pci_err(pdev, "%llu DMA mappings still outstanding at unbind\n",
 			left);
 	vpd_debugfs_remove(vpd);
-	vpd_sysfs_remove(vpd);
 	vpd_restore_dma_ops(&vpd->dma, pdev);
 	vp_modern_remove(&vpd->mdev);
 	vpd_restore_masks(vpd);
@@ -934,6 +928,7 @@ static struct pci_driver vpd_driver = {
 	.remove = vpd_remove,
 	.err_handler = &vpd_err_handlers,
 	.driver.pm = VPD_PM_OPS,
+	.driver.dev_groups = vpd_dev_groups,
 };
 
 static int __init vpd_init(void)

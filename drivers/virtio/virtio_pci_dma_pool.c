@@ -372,7 +372,7 @@ int vpd_pool_create(struct vpd_dma *dma, struct pci_dev *pdev, size_t size)
 	err = gen_pool_add(pool->gp, pool->base + skip, size - skip, nid);
 	if (err)
 		goto err_region;
-	pool->guarded = vpd_audit_enabled();
+	pool->guarded = dma->policy.audit;
 	if (pool->guarded)
 		memset(pool->vaddr, VPD_POOL_POISON_BYTE, size);
 	pool->view = vpd_pool_choose_view(pool, &pdev->dev, dma->arch_wants, &why);

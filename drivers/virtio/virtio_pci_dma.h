@@ -100,6 +100,7 @@ enum vpd_audit_kind {
 /**
  * struct vpd_dma - how one device's DMA is done, decided once at probe
  * @policy: what was asked for the device (virtio_pci_dma_policy.c)
+ * @virtio_id: the device's virtio type
  * @mode: the ops the device got
  * @access_platform: the device negotiated VIRTIO_F_ACCESS_PLATFORM (at
  *	probe: offers it)
@@ -113,6 +114,7 @@ enum vpd_audit_kind {
  */
 struct vpd_dma {
 	struct vpd_policy policy;
+	u32 virtio_id;
 	enum vpd_mode mode;
 	bool access_platform;
 	bool arch_wants;
@@ -243,6 +245,7 @@ const struct dma_map_ops *vpd_audit_wrap(struct vpd_dma *dma,
 void vpd_audit_unwrap(struct vpd_dma *dma, struct device *dev);
 void vpd_audit_report(struct device *dev, enum vpd_audit_kind kind,
 		      dma_addr_t addr);
+const char *vpd_audit_key(enum vpd_audit_kind kind);
 struct seq_file;
 int vpd_audit_show(struct seq_file *m, struct vpd_dma *dma);
 

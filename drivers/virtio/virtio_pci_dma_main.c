@@ -19,6 +19,7 @@
 #include <linux/virtio_ring.h>
 
 #include "virtio_pci_dma.h"
+#include "virtio_pci_dma_trace.h"
 #include "compat/vpd_compat.h"
 
 /* Transport features this transport implements; others are refused. */
@@ -740,7 +741,8 @@ static int vpd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	vpd->dma.access_platform = vp_modern_get_features(&vpd->mdev) &
 				   BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);
-	vpd_policy_get(pdev, vpd->mdev.id.device, &vpd->dma.policy);
+	vpd->dma.virtio_id = vpd->mdev.id.device;
+	vpd_policy_get(pdev, vpd->dma.virtio_id, &vpd->dma.policy);
 	err = vpd_select_dma_ops(&vpd->dma, pdev);
 	if (err)
 		goto err_modern;
@@ -853,6 +855,7 @@ static void vpd_reset_prepare(struct pci_dev *pdev)
 {
 	struct vpd_device *vpd = pci_get_drvdata(pdev);
 	struct virtio_device *vdev = &vpd->vdev;
+	int err = -EOPNOTSUPP;
 
 	device_lock(&vdev->dev);
 	vpd->reset_parked = false;
@@ -861,17 +864,22 @@ static void vpd_reset_prepare(struct pci_dev *pdev)
 		return;
 	if (!vpd_can_park(vdev)) {
 		virtio_break_device(vdev);
+		trace_vpd_reset(pdev, VPD_RESET_BROKEN, -EOPNOTSUPP);
 		pci_err(pdev, "function reset: %s cannot be parked (no freeze and restore): device marked broken\n",
 			vdev->dev.driver->name);
 		return;
 	}
 #ifdef CONFIG_PM_SLEEP
-	vpd->reset_parked = !virtio_device_freeze(vdev);
+	err = virtio_device_freeze(vdev);
 #endif
+	vpd->reset_parked = !err;
 	if (!vpd->reset_parked) {
 		virtio_break_device(vdev);
+		trace_vpd_reset(pdev, VPD_RESET_BROKEN, err);
 		pci_err(pdev, "function reset: the driver refused to be parked: device marked broken\n");
+		return;
 	}
+	trace_vpd_reset(pdev, VPD_RESET_PARKED, 0);
 }
 
 static void vpd_reset_done(struct pci_dev *pdev)
@@ -887,9 +895,11 @@ static void vpd_reset_done(struct pci_dev *pdev)
 #endif
 		if (err) {
 			virtio_break_device(vdev);
+			trace_vpd_reset(pdev, VPD_RESET_BROKEN, err);
 			pci_err(pdev, "function reset: restore failed (%d): device marked broken\n",
 				err);
 		} else {
+			trace_vpd_reset(pdev, VPD_RESET_RESTORED, 0);
 			pci_info(pdev, "function reset: device restored\n");
 		}
 	}
@@ -907,6 +917,7 @@ static pci_ers_result_t vpd_error_detected(struct pci_dev *pdev,
 	struct vpd_device *vpd = pci_get_drvdata(pdev);
 
 	virtio_break_device(&vpd->vdev);
+	trace_vpd_reset(pdev, VPD_RESET_BROKEN, -EIO);
 	pci_err(pdev, "PCI error (channel state %d): device marked broken\n",
 		state);
 	return PCI_ERS_RESULT_DISCONNECT;

@@ -16,6 +16,7 @@
 #include <xen/xen.h>
 
 #include "virtio_pci_dma.h"
+#include "virtio_pci_dma_trace.h"
 #include "compat/vpd_compat.h"
 
 #ifdef VPD_HAVE_CC_PLATFORM
@@ -275,6 +276,7 @@ int vpd_select_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev)
 		 vpd_mode_name(dma->mode),
 		 dma->access_platform ? "negotiated" : "not negotiated",
 		 dma->arch_wants ? "yes" : "no");
+	trace_vpd_mode(pdev, dma);
 	return 0;
 }
 

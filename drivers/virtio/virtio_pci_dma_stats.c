@@ -10,6 +10,9 @@
 
 #include "virtio_pci_dma.h"
 
+#define CREATE_TRACE_POINTS
+#include "virtio_pci_dma_trace.h"
+
 static struct dentry *vpd_debugfs_root;
 
 void vpd_stats_map(struct vpd_stats *s, size_t size)

@@ -83,7 +83,7 @@ install: module
 # The Debian package virtio-pci-dma-dkms (debian/): the module's source
 # for DKMS, built by Debian's own tooling from a copy of what it ships,
 # into build/deb/.
-DEB_FILES := debian dkms.conf Kbuild Kconfig drivers include tools/virtio-dma/virtio-dma \
+DEB_FILES := debian dkms.conf Kbuild Kconfig drivers include tools/virtio-dma \
 	scripts/compat-probe.sh
 deb:
 	@rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src

@@ -185,9 +185,12 @@ static void vpd_audit_print(struct device *dev, enum vpd_audit_kind kind,
 }
 
 /*
- * Counts a violation at @addr; the first of its kind on this device is
- * printed, with @stack (of the mapping concerned) or, if NULL, the
- * current one. Each one goes to the vpd_audit tracepoint.
+ * Counts a violation at @addr (a device address; for bad memory, the
+ * CPU's physical one); the first of its kind on this device is printed,
+ * with @stack (of the mapping concerned) or, if NULL, the current one.
+ * Each one goes to the vpd_audit tracepoint, with the caller of that
+ * stack: for an unmap whose size or direction differs, the one that
+ * made the mapping.
  */
 static __printf(6, 7)
 void vpd_audit_violation(struct device *dev, enum vpd_audit_kind kind,
@@ -368,12 +371,12 @@ static bool vpd_audit_memory_ok(struct device *dev, phys_addr_t phys,
 	void *addr = phys_to_virt(phys);
 
 	if (object_is_on_stack(addr)) {
-		vpd_audit_violation(dev, VPD_AUDIT_BAD_MEMORY, NULL, 0, 0,
+		vpd_audit_violation(dev, VPD_AUDIT_BAD_MEMORY, NULL, 0, phys,
 				    "%zu bytes on the stack", size);
 		return false;
 	}
 	if (is_vmalloc_addr(addr) || !pfn_valid(PHYS_PFN(phys))) {
-		vpd_audit_violation(dev, VPD_AUDIT_BAD_MEMORY, NULL, 0, 0,
+		vpd_audit_violation(dev, VPD_AUDIT_BAD_MEMORY, NULL, 0, phys,
 				    "%zu bytes of vmalloc or other non-linear memory",
 				    size);
 		return false;

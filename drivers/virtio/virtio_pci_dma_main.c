@@ -917,7 +917,7 @@ static pci_ers_result_t vpd_error_detected(struct pci_dev *pdev,
 	struct vpd_device *vpd = pci_get_drvdata(pdev);
 
 	virtio_break_device(&vpd->vdev);
-	trace_vpd_reset(pdev, VPD_RESET_BROKEN, -EIO);
+	trace_vpd_reset(pdev, VPD_RESET_PCI_ERROR, state);
 	pci_err(pdev, "PCI error (channel state %d): device marked broken\n",
 		state);
 	return PCI_ERS_RESULT_DISCONNECT;
@@ -939,7 +939,7 @@ static struct pci_driver vpd_driver = {
 	.remove = vpd_remove,
 	.err_handler = &vpd_err_handlers,
 	.driver.pm = VPD_PM_OPS,
-	.driver.dev_groups = vpd_dev_groups,
+	.dev_groups = vpd_dev_groups,
 };
 
 static int __init vpd_init(void)

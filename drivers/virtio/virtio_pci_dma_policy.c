@@ -170,18 +170,40 @@ static int vpd_parse_type(const char *s, u32 *id)
 	return -EINVAL;
 }
 
-/* A PCI address: [domain:]bus:device.function, in hex. */
+/*
+ * One hex field of a PCI address, ending at @sep: 1 to @width digits and
+ * nothing else (no 0x, no blanks). Return: the position after @sep, or
+ * NULL.
+ */
+static const char *vpd_parse_hex(const char *s, char sep, unsigned int width,
+				 unsigned int *val)
+{
+	unsigned int n = 0;
+
+	*val = 0;
+	for (; isxdigit(*s) && n < width; s++, n++)
+		*val = *val << 4 | hex_to_bin(*s);
+	if (!n || *s != sep)
+		return NULL;
+	return sep ? s + 1 : s;
+}
+
+/* A PCI address: [domain:]bus:device.function, in hex, as sysfs names it. */
 static int vpd_parse_address(const char *s, struct vpd_policy_entry *e)
 {
 	unsigned int domain = 0, bus, dev, fn;
-	char end;
+	const char *p = s, *colon = strchr(s, ':');
 
-	if (sscanf(s, "%x:%x:%x.%x%c", &domain, &bus, &dev, &fn, &end) != 4) {
-		domain = 0;
-		if (sscanf(s, "%x:%x.%x%c", &bus, &dev, &fn, &end) != 3)
-			return -EINVAL;
-	}
-	if (domain > 0xffff || bus > 0xff || dev > 0x1f || fn > 7)
+	/* Two colons: a domain first, of 16 bits as on every target. */
+	if (colon && strchr(colon + 1, ':'))
+		p = vpd_parse_hex(p, ':', 4, &domain);
+	if (p)
+		p = vpd_parse_hex(p, ':', 2, &bus);
+	if (p)
+		p = vpd_parse_hex(p, '.', 2, &dev);
+	if (p)
+		p = vpd_parse_hex(p, '\0', 1, &fn);
+	if (!p || dev > 0x1f || fn > 7)
 		return -EINVAL;
 	e->by_address = true;
 	e->domain = domain;
@@ -195,7 +217,6 @@ static const char *vpd_parse_setting(char *setting, struct vpd_policy_entry *e)
 {
 	char *val = strchr(setting, '=');
 	enum vpd_want mode;
-	bool on;
 
 	if (!val)
 		return "a setting is key=value";
@@ -210,9 +231,9 @@ static const char *vpd_parse_setting(char *setting, struct vpd_policy_entry *e)
 		if (why)
 			return why;
 	} else if (!strcmp(setting, "audit")) {
-		if (kstrtobool(val, &on))
+		if (strcmp(val, "0") && strcmp(val, "1"))
 			return "audit is 0 or 1";
-		e->audit = on;
+		e->audit = *val == '1';
 	} else {
 		return "the keys are mode, pool_size and audit";
 	}
@@ -247,60 +268,64 @@ static const char *vpd_parse_entry(char *entry, struct vpd_policy_entry *e)
 	return NULL;
 }
 
-static struct vpd_policy_table *vpd_policy_parse(const char *val)
-{
-	struct vpd_policy_table *t;
-	char *copy, *rest, *entry, *shown;
-	const char *why;
-	size_t len = strcspn(val, "\n");
-
-	t = kzalloc(sizeof(*t), GFP_KERNEL);
-	copy = kmemdup_nul(val, len, GFP_KERNEL);
-	if (!t || !copy)
-		goto nomem;
-	t->text = kstrdup(copy, GFP_KERNEL);
-	if (!t->text)
-		goto nomem;
-	rest = copy;
-	while ((entry = strsep(&rest, ";"))) {
-		entry = strim(entry);
-		if (!*entry)
-			continue;
-		if (t->count == VPD_POLICY_MAX_ENTRIES) {
-			pr_err("policy: more than %d entries\n", VPD_POLICY_MAX_ENTRIES);
-			goto invalid;
-		}
-		shown = kstrdup(entry, GFP_KERNEL);
-		why = vpd_parse_entry(entry, &t->entries[t->count]);
-		if (why) {
-			pr_err("policy: entry \"%s\": %s\n", shown ?: "?", why);
-			kfree(shown);
-			goto invalid;
-		}
-		kfree(shown);
-		t->count++;
-	}
-	kfree(copy);
-	return t;
-
-nomem:
-	kfree(copy);
-	if (t)
-		kfree(t->text);
-	kfree(t);
-	return ERR_PTR(-ENOMEM);
-invalid:
-	kfree(copy);
-	kfree(t->text);
-	kfree(t);
-	return ERR_PTR(-EINVAL);
-}
-
 static void vpd_policy_free(struct vpd_policy_table *t)
 {
 	if (t)
 		kfree(t->text);
 	kfree(t);
+}
+
+static struct vpd_policy_table *vpd_policy_parse(const char *val)
+{
+	size_t len = strlen(val), i, elen;
+	struct vpd_policy_table *t;
+	char *copy, *rest, *entry;
+	const char *why;
+	int err = 0;
+
+	/* One trailing newline, as echo writes; nothing else unprintable. */
+	if (len && val[len - 1] == '\n')
+		len--;
+	for (i = 0; i < len; i++) {
+		if (!isprint(val[i])) {
+			pr_err("policy: character %zu is not printable\n", i + 1);
+			return ERR_PTR(-EINVAL);
+		}
+	}
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return ERR_PTR(-ENOMEM);
+	t->text = kmemdup_nul(val, len, GFP_KERNEL);
+	copy = kmemdup_nul(val, len, GFP_KERNEL);
+	if (!t->text || !copy) {
+		err = -ENOMEM;
+		goto out;
+	}
+	rest = copy;
+	while (!err && (entry = strsep(&rest, ";"))) {
+		entry = strim(entry);
+		if (!*entry)
+			continue;
+		if (t->count == VPD_POLICY_MAX_ENTRIES) {
+			pr_err("policy: more than %d entries\n", VPD_POLICY_MAX_ENTRIES);
+			err = -EINVAL;
+			break;
+		}
+		/* Named as given: parsing takes the copy apart. */
+		elen = strlen(entry);
+		why = vpd_parse_entry(entry, &t->entries[t->count++]);
+		if (why) {
+			pr_err("policy: entry \"%.*s\": %s\n", (int)elen,
+			       val + (entry - copy), why);
+			err = -EINVAL;
+		}
+	}
+out:
+	kfree(copy);
+	if (!err)
+		return t;
+	vpd_policy_free(t);
+	return ERR_PTR(err);
 }
 
 /* Called with the module's parameter lock held, as the getter below. */

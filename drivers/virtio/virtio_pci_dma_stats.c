@@ -69,7 +69,8 @@ static DEVICE_ATTR_RO(arch_wants);
 static ssize_t audit_show(struct device *dev, struct device_attribute *attr,
 			  char *buf)
 {
-	return sysfs_emit(buf, "%d\n", vpd_dma_of(dev)->policy.audit);
+	/* What runs: the audit may not start where it was asked for. */
+	return sysfs_emit(buf, "%d\n", !!vpd_dma_of(dev)->audit);
 }
 static DEVICE_ATTR_RO(audit);
 

@@ -31,6 +31,7 @@ static inline u32 vpd_trace_bdf(const struct pci_dev *pdev)
 #define VPD_RESET_PARKED	0
 #define VPD_RESET_RESTORED	1
 #define VPD_RESET_BROKEN	2
+#define VPD_RESET_PCI_ERROR	3	/* err: the channel state */
 
 #endif /* _VIRTIO_PCI_DMA_TRACE_ONCE */
 
@@ -59,7 +60,7 @@ TRACE_EVENT(vpd_mode,
 			   __entry->mode = dma->mode;
 			   __entry->access_platform = dma->access_platform;
 			   __entry->arch_wants = dma->arch_wants;
-			   __entry->audit = dma->policy.audit;
+			   __entry->audit = !!dma->audit;
 			   __entry->pool_size = dma->mode == VPD_MODE_POOL ?
 						dma->policy.pool_size : 0;),
 	    TP_printk("%04x:%02x:%02x.%u virtio id %u: %s ops, access_platform=%d arch_wants=%d audit=%d pool_size=%zu",
@@ -128,7 +129,8 @@ TRACE_EVENT(vpd_reset,
 		      __print_symbolic(__entry->event,
 				       { VPD_RESET_PARKED, "parked" },
 				       { VPD_RESET_RESTORED, "restored" },
-				       { VPD_RESET_BROKEN, "marked broken" }),
+				       { VPD_RESET_BROKEN, "marked broken" },
+				       { VPD_RESET_PCI_ERROR, "PCI error: marked broken" }),
 		      __entry->err)
 );
 

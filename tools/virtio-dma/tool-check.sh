@@ -52,6 +52,7 @@ pcidev 0000:00:04.0 0x1af4 0x1000 0x0001 virtio-pci-dma virtio_net
 ours 0000:00:04.0 direct 0 0 0 Y
 pcidev 0000:00:05.0 0x1af4 0x1044 0x1100 virtio-pci virtio_rng
 pcidev 0000:00:06.0 0x8086 0x100e 0x1100 e1000
+pcidev 0000:00:07.0 0x1af4 0x1041 0x1100 vfio-pci
 touch "$sys/bus/pci/drivers_probe"
 p=$sys/module/virtio_pci_dma/parameters
 w "$p/policy" ""; w "$p/dma_mode" auto; w "$p/pool_size" 4194304; w "$p/audit" N
@@ -66,13 +67,15 @@ check "status: a transitional NIC by its subsystem ID" test "$(row 0000:00:04.0)
 	"0000:00:04.0 net virtio-pci-dma virtio_net direct 0 0 0 - - 1234 7"
 check "status: the rng on virtio_pci" test "$(row 0000:00:05.0)" = \
 	"0000:00:05.0 rng virtio-pci virtio_rng - - - - - - - -"
-check "status: no other device" test "$(echo "$table" | wc -l)" -eq 4
+check "status: a virtio device on vfio-pci" test "$(row 0000:00:07.0)" = \
+	"0000:00:07.0 net vfio-pci - - - - - - - - -"
+check "status: no other device" test "$(echo "$table" | wc -l)" -eq 5
 
 json=$("$tool" status -j)
 check "status -j: valid JSON, the same devices" python3 - "$json" <<'EOF'
 import json, sys
 d = json.loads(sys.argv[1])
-assert [x["device"] for x in d] == ["0000:00:03.0", "0000:00:04.0", "0000:00:05.0"], d
+assert [x["device"] for x in d] == ["0000:00:03.0", "0000:00:04.0", "0000:00:05.0", "0000:00:07.0"], d
 assert d[0]["mode"] == "pool" and d[0]["pool_size"] == 1048576 and d[0]["audit"] == 1, d[0]
 assert d[1]["type"] == "net" and d[1]["pool_size"] is None, d[1]
 assert d[2]["driver"] == "virtio-pci" and d[2]["mode"] is None, d[2]
@@ -107,11 +110,17 @@ check "policy set: read back" test "$("$tool" policy)" = "net:mode=pool"
 check "bind that does not take: 1" code 1 bind --mode pool --audit 1 00:05.0
 check "bind: the device's entry added" test "$(cat "$p/policy")" = \
 	"net:mode=pool;0000:00:05.0:mode=pool,audit=1"
-check "bind: offered to virtio-pci-dma" test \
-	"$(cat "$sys/bus/pci/devices/0000:00:05.0/driver_override")" = virtio-pci-dma
+check "bind: refused, given back" test \
+	-z "$(cat "$sys/bus/pci/devices/0000:00:05.0/driver_override")"
 check "bind again: the entry replaced" code 1 bind --mode direct 00:05.0
 check "bind again: one entry for the device" test "$(cat "$p/policy")" = \
 	"net:mode=pool;0000:00:05.0:mode=direct"
+check "an address in capitals" sh -c \
+	"'$tool' status 0000:00:0A.0 2>&1 | grep -q '0000:00:0a.0 is not a virtio PCI device'"
+check "bind all leaves vfio-pci alone" sh -c \
+	"'$tool' bind all 2>/dev/null | grep -qx '0000:00:07.0: left on vfio-pci'"
+check "bind all: vfio-pci still has it" test \
+	"$(readlink "$sys/bus/pci/devices/0000:00:07.0/driver")" = ../../drivers/vfio-pci
 check "policy clear" code 0 policy clear
 check "policy clear: empty" test -z "$(cat "$p/policy")"
 check "help names every command" sh -c \

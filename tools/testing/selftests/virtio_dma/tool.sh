@@ -4,7 +4,8 @@
 # The virtio-dma tool (tools/virtio-dma) on a live guest: its table and
 # JSON say what sysfs says of every virtio device, bind with a mode puts
 # a device in that mode through a policy entry, unbind gives a device
-# back, and bad input exits 2 and changes nothing.
+# back, and bad input exits 2 and changes nothing. The policy is put
+# back as it was.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -40,6 +41,7 @@ vpd_check "nothing changed" test "$(virtio-dma status)" = "$before"
 
 blk=$(vpd_blk_bdf) || vpd_skip "no virtio-blk device on $VPD_DRIVER"
 mode=$(vpd_mode "$blk")
+policy=$(virtio-dma policy)
 vpd_check "bind --mode pool $blk" sh -c "virtio-dma bind --mode pool --pool-size 1M $blk | grep -qx '$blk: pool'"
 vpd_check "$blk is in pool mode" test "$(vpd_mode "$blk")" = pool
 vpd_check "the policy has its entry" sh -c "virtio-dma policy | grep -q '$blk:mode=pool,pool_size=1M'"
@@ -50,5 +52,6 @@ vpd_check "$blk is not ours" test "$(vpd_driver_of "$blk")" != "$VPD_DRIVER"
 vpd_check "bind $blk" virtio-dma bind "$blk"
 vpd_check "$blk is back in $mode mode" test "$(vpd_mode "$blk")" = "$mode"
 vpd_check "policy clear" virtio-dma policy clear
+vpd_check "policy restored" virtio-dma policy set "$policy"
 vpd_check "data on $blk" vpd_data_check "$blk" 8
 exit $KSFT_PASS

@@ -917,7 +917,7 @@ static pci_ers_result_t vpd_error_detected(struct pci_dev *pdev,
 	struct vpd_device *vpd = pci_get_drvdata(pdev);
 
 	virtio_break_device(&vpd->vdev);
-	trace_vpd_reset(pdev, VPD_RESET_PCI_ERROR, state);
+	trace_vpd_reset(pdev, VPD_RESET_PCI_ERROR, (__force int)state);
 	pci_err(pdev, "PCI error (channel state %d): device marked broken\n",
 		state);
 	return PCI_ERS_RESULT_DISCONNECT;

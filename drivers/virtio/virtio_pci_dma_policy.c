@@ -182,7 +182,7 @@ static const char *vpd_parse_hex(const char *s, char sep, unsigned int width,
 
 	*val = 0;
 	for (; isxdigit(*s) && n < width; s++, n++)
-		*val = *val << 4 | hex_to_bin(*s);
+		*val = *val << 4 | (isdigit(*s) ? *s - '0' : _tolower(*s) - 'a' + 10);
 	if (!n || *s != sep)
 		return NULL;
 	return sep ? s + 1 : s;

@@ -72,16 +72,19 @@ module:
 endif
 
 # Into /lib/modules/<kver>/updates of the kernel KDIR is for (under
-# DESTDIR if set), where it wins over anything of the same name.
+# DESTDIR if set), where it wins over anything of the same name; the
+# tool into /usr/sbin.
 install: module
 	install -D -m 644 $(OUT)/virtio_pci_dma.ko \
 		$(DESTDIR)/lib/modules/$(KVER)/updates/virtio_pci_dma.ko
+	install -D -m 755 $(TOP)/tools/virtio-dma/virtio-dma $(DESTDIR)/usr/sbin/virtio-dma
 	$(if $(DESTDIR),,depmod $(KVER))
 
 # The Debian package virtio-pci-dma-dkms (debian/): the module's source
 # for DKMS, built by Debian's own tooling from a copy of what it ships,
 # into build/deb/.
-DEB_FILES := debian dkms.conf Kbuild Kconfig drivers include scripts/compat-probe.sh
+DEB_FILES := debian dkms.conf Kbuild Kconfig drivers include tools/virtio-dma \
+	scripts/compat-probe.sh
 deb:
 	@rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
 	@cd $(TOP) && cp -r --parents $(DEB_FILES) $(BUILD)/deb/src/

@@ -90,6 +90,8 @@ deb_check() {
 	done
 }
 [[ " ${arches[*]} " != *" x86_64 "* ]] || [ -n "$debug" ] || record deb deb_check
+# The virtio-dma tool over a made-up sysfs (tools/virtio-dma/tool-check.sh).
+[ -n "$debug" ] || record tool "$top/tools/virtio-dma/tool-check.sh" "$build/tool-check"
 
 # scenarios ARCH [core]: every scenario for ARCH but the demo that 'make
 # run' boots, and the audit variant of those that ask for one; with

@@ -20,6 +20,26 @@ enum vpd_mode {
 	VPD_MODE_POOL,
 };
 
+/* The mode asked for (dma_mode=, policy=): auto lets the rule decide. */
+enum vpd_want {
+	VPD_WANT_AUTO,
+	VPD_WANT_DIRECT,
+	VPD_WANT_PLATFORM,
+	VPD_WANT_POOL,
+};
+
+/**
+ * struct vpd_policy - what a device is asked to get, fixed at its bind
+ * @mode: the mode asked for
+ * @pool_size: its region, in pool mode
+ * @audit: the audit checks its DMA calls
+ */
+struct vpd_policy {
+	enum vpd_want mode;
+	size_t pool_size;
+	bool audit;
+};
+
 /*
  * What the module counts of the DMA calls it sees, per device and per CPU:
  * counting must not put a shared cache line on every map and unmap.
@@ -79,6 +99,8 @@ enum vpd_audit_kind {
 
 /**
  * struct vpd_dma - how one device's DMA is done, decided once at probe
+ * @policy: what was asked for the device (virtio_pci_dma_policy.c)
+ * @virtio_id: the device's virtio type
  * @mode: the ops the device got
  * @access_platform: the device negotiated VIRTIO_F_ACCESS_PLATFORM (at
  *	probe: offers it)
@@ -86,11 +108,13 @@ enum vpd_audit_kind {
  * @observed: the module sees every DMA call, so @stats are complete
  * @stats: counters of the calls seen
  * @pool: the bounce region, in pool mode
- * @audit: the audit's records, with audit=1
+ * @audit: the audit's records, when @policy.audit
  * @saved: what selecting the ops changed on the PCI device, restored
  *	at unbind (@saved.installed: our ops were installed)
  */
 struct vpd_dma {
+	struct vpd_policy policy;
+	u32 virtio_id;
 	enum vpd_mode mode;
 	bool access_platform;
 	bool arch_wants;
@@ -164,6 +188,9 @@ bool vpd_dma_ring_packed_safe(const struct vpd_dma *dma, struct device *dev);
 bool arch_virtio_wants_dma_ops(struct pci_dev *pdev);
 const char *vpd_mode_name(enum vpd_mode mode);
 
+/* virtio_pci_dma_policy.c: the parameters, and policy= per device */
+void vpd_policy_get(struct pci_dev *pdev, u32 virtio_id, struct vpd_policy *p);
+
 /* virtio_pci_dma_direct.c */
 extern const struct dma_map_ops vpd_direct_ops;
 int vpd_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
@@ -211,7 +238,6 @@ void vpd_iova_window_unmap(struct vpd_iova_window *w, dma_addr_t addr,
 			   size_t size);
 
 /* virtio_pci_dma_audit.c */
-bool vpd_audit_enabled(void);
 int vpd_audit_init(void);
 void vpd_audit_exit(void);
 const struct dma_map_ops *vpd_audit_wrap(struct vpd_dma *dma,
@@ -219,6 +245,7 @@ const struct dma_map_ops *vpd_audit_wrap(struct vpd_dma *dma,
 void vpd_audit_unwrap(struct vpd_dma *dma, struct device *dev);
 void vpd_audit_report(struct device *dev, enum vpd_audit_kind kind,
 		      dma_addr_t addr);
+const char *vpd_audit_key(enum vpd_audit_kind kind);
 struct seq_file;
 int vpd_audit_show(struct seq_file *m, struct vpd_dma *dma);
 
@@ -226,8 +253,7 @@ int vpd_audit_show(struct seq_file *m, struct vpd_dma *dma);
 void vpd_stats_map(struct vpd_stats *s, size_t size);
 void vpd_stats_unmap(struct vpd_stats *s);
 u64 vpd_stats_outstanding(struct vpd_stats *s);
-int vpd_sysfs_add(struct vpd_device *vpd);
-void vpd_sysfs_remove(struct vpd_device *vpd);
+extern const struct attribute_group *vpd_dev_groups[];
 void vpd_debugfs_add(struct vpd_device *vpd);
 void vpd_debugfs_remove(struct vpd_device *vpd);
 void vpd_debugfs_init(void);

@@ -9,15 +9,14 @@
  * mapping in two interval trees: by device address, to find the mapping a
  * sync or unmap belongs to, and by CPU address, to find overlapping
  * device-writable mappings. Each kind of violation is reported once per
- * device, with the caller and a short stack, and counted always. With
- * audit=0 none of this exists: the device has its mode's ops and nothing
- * else.
+ * device, with the caller and a short stack, and counted always. For a
+ * device without the audit none of this exists: it has its mode's ops
+ * and nothing else.
  */
 
 #include <linux/interval_tree.h>
 #include <linux/kallsyms.h>
 #include <linux/module.h>
-#include <linux/moduleparam.h>
 #include <linux/sched/task_stack.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -25,10 +24,7 @@
 #include <linux/vmalloc.h>
 
 #include "virtio_pci_dma.h"
-
-static bool audit;
-module_param(audit, bool, 0444);
-MODULE_PARM_DESC(audit, "Check every DMA call of every device (default 0)");
+#include "virtio_pci_dma_trace.h"
 
 #define VPD_AUDIT_STACK 8
 #define VPD_AUDIT_RECENT 32
@@ -71,6 +67,12 @@ static const char * const vpd_audit_keys[VPD_AUDIT_KINDS] = {
 	[VPD_AUDIT_POISON] = "poison",
 	[VPD_AUDIT_LEAK] = "leak",
 };
+
+/* The name debugfs and the vpd_audit tracepoint give @kind. */
+const char *vpd_audit_key(enum vpd_audit_kind kind)
+{
+	return vpd_audit_keys[kind];
+}
 
 /**
  * struct vpd_audit_map - one live mapping or coherent allocation
@@ -134,15 +136,9 @@ struct vpd_audit {
  */
 static struct kmem_cache *vpd_audit_cache;
 
-bool vpd_audit_enabled(void)
-{
-	return audit;
-}
-
+/* Made at load: policy= may ask for the audit of any device later. */
 int vpd_audit_init(void)
 {
-	if (!audit)
-		return 0;
 	vpd_audit_cache = KMEM_CACHE(vpd_audit_map, 0);
 	return vpd_audit_cache ? 0 : -ENOMEM;
 }
@@ -189,28 +185,39 @@ static void vpd_audit_print(struct device *dev, enum vpd_audit_kind kind,
 }
 
 /*
- * Counts a violation; the first of its kind on this device is printed,
+ * Counts a violation at @addr (a device address; for bad memory, the
+ * CPU's physical one); the first of its kind on this device is printed,
  * with @stack (of the mapping concerned) or, if NULL, the current one.
+ * Each one goes to the vpd_audit tracepoint, with the caller of that
+ * stack: for an unmap whose size or direction differs, the one that
+ * made the mapping.
  */
-static __printf(5, 6)
+static __printf(6, 7)
 void vpd_audit_violation(struct device *dev, enum vpd_audit_kind kind,
 			 const unsigned long *stack, unsigned int n,
-			 const char *fmt, ...)
+			 dma_addr_t addr, const char *fmt, ...)
 {
 	struct vpd_audit *a = vpd_audit_of(dev);
 	unsigned long here[VPD_AUDIT_STACK];
 	char what[128];
 	va_list args;
+	bool first;
 
-	if (!a || atomic_inc_return(&a->counts[kind]) != 1)
+	if (!a)
 		return;
-	va_start(args, fmt);
-	vsnprintf(what, sizeof(what), fmt, args);
-	va_end(args);
+	first = atomic_inc_return(&a->counts[kind]) == 1;
+	if (!first && !trace_vpd_audit_enabled())
+		return;
 	if (!stack) {
 		n = stack_trace_save(here, ARRAY_SIZE(here), 2);
 		stack = here;
 	}
+	trace_vpd_audit(to_pci_dev(dev), kind, addr, vpd_audit_caller(stack, n));
+	if (!first)
+		return;
+	va_start(args, fmt);
+	vsnprintf(what, sizeof(what), fmt, args);
+	va_end(args);
 	vpd_audit_print(dev, kind, stack, n, what);
 }
 
@@ -242,7 +249,7 @@ void vpd_audit_report(struct device *dev, enum vpd_audit_kind kind,
 		m = *container_of(node, struct vpd_audit_map, by_dma);
 	spin_unlock_irqrestore(&a->lock, flags);
 	vpd_audit_violation(dev, kind, m.nr_stack ? m.stack : NULL, m.nr_stack,
-			    "at %pad", &addr);
+			    addr, "at %pad", &addr);
 }
 
 static bool vpd_writable(enum dma_data_direction dir)
@@ -308,7 +315,7 @@ static void vpd_audit_track(struct device *dev, struct vpd_audit_map *m,
 	spin_unlock_irqrestore(&a->lock, flags);
 
 	if (overlap)
-		vpd_audit_violation(dev, VPD_AUDIT_OVERLAP, NULL, 0,
+		vpd_audit_violation(dev, VPD_AUDIT_OVERLAP, NULL, 0, addr,
 				    "%pa+%zu overlaps a live mapping", &phys, size);
 }
 
@@ -364,12 +371,12 @@ static bool vpd_audit_memory_ok(struct device *dev, phys_addr_t phys,
 	void *addr = phys_to_virt(phys);
 
 	if (object_is_on_stack(addr)) {
-		vpd_audit_violation(dev, VPD_AUDIT_BAD_MEMORY, NULL, 0,
+		vpd_audit_violation(dev, VPD_AUDIT_BAD_MEMORY, NULL, 0, phys,
 				    "%zu bytes on the stack", size);
 		return false;
 	}
 	if (is_vmalloc_addr(addr) || !pfn_valid(PHYS_PFN(phys))) {
-		vpd_audit_violation(dev, VPD_AUDIT_BAD_MEMORY, NULL, 0,
+		vpd_audit_violation(dev, VPD_AUDIT_BAD_MEMORY, NULL, 0, phys,
 				    "%zu bytes of vmalloc or other non-linear memory",
 				    size);
 		return false;
@@ -383,16 +390,16 @@ static void vpd_audit_limits(struct device *dev, dma_addr_t addr, size_t size)
 	unsigned long boundary = dma_get_seg_boundary(dev);
 
 	if (addr + size - 1 > *dev->dma_mask)
-		vpd_audit_violation(dev, VPD_AUDIT_BEYOND_MASK, NULL, 0,
+		vpd_audit_violation(dev, VPD_AUDIT_BEYOND_MASK, NULL, 0, addr,
 				    "%pad+%zu, mask %llx", &addr, size,
 				    *dev->dma_mask);
 	if (size > dma_get_max_seg_size(dev))
-		vpd_audit_violation(dev, VPD_AUDIT_SEG_SIZE, NULL, 0,
+		vpd_audit_violation(dev, VPD_AUDIT_SEG_SIZE, NULL, 0, addr,
 				    "%zu bytes, at most %u", size,
 				    dma_get_max_seg_size(dev));
 	if ((addr & ~(dma_addr_t)boundary) !=
 	    ((addr + size - 1) & ~(dma_addr_t)boundary))
-		vpd_audit_violation(dev, VPD_AUDIT_SEG_BOUNDARY, NULL, 0,
+		vpd_audit_violation(dev, VPD_AUDIT_SEG_BOUNDARY, NULL, 0, addr,
 				    "%pad+%zu crosses a %lx boundary", &addr,
 				    size, boundary + 1);
 }
@@ -447,20 +454,20 @@ static void vpd_audit_unmap_phys(struct device *dev, dma_addr_t addr,
 	/* What was never mapped is not passed on: that could hit a live mapping. */
 	if (!m) {
 		if (vpd_audit_recently_unmapped(a, addr))
-			vpd_audit_violation(dev, VPD_AUDIT_DOUBLE_UNMAP, NULL, 0,
+			vpd_audit_violation(dev, VPD_AUDIT_DOUBLE_UNMAP, NULL, 0, addr,
 					    "%pad+%zu", &addr, size);
 		else
-			vpd_audit_violation(dev, VPD_AUDIT_UNMAP_NOT_MAPPED, NULL, 0,
+			vpd_audit_violation(dev, VPD_AUDIT_UNMAP_NOT_MAPPED, NULL, 0, addr,
 					    "%pad+%zu", &addr, size);
 		return;
 	}
 	if (size != m->size)
 		vpd_audit_violation(dev, VPD_AUDIT_SIZE_MISMATCH, m->stack,
-				    m->nr_stack, "%pad mapped %zu, unmapped %zu",
+				    m->nr_stack, addr, "%pad mapped %zu, unmapped %zu",
 				    &addr, m->size, size);
 	if (dir != m->dir)
 		vpd_audit_violation(dev, VPD_AUDIT_DIR_MISMATCH, m->stack,
-				    m->nr_stack, "%pad mapped %d, unmapped %d",
+				    m->nr_stack, addr, "%pad mapped %d, unmapped %d",
 				    &addr, m->dir, dir);
 	/* The mapping as it was made, whatever the caller says. */
 	attrs &= ~VPD_ATTR_MMIO;
@@ -493,13 +500,13 @@ static void vpd_audit_sync(struct device *dev, dma_addr_t addr, size_t size,
 	if (!inside) {
 		vpd_audit_violation(dev, partly ? VPD_AUDIT_SYNC_BEYOND :
 					       VPD_AUDIT_SYNC_NOT_MAPPED,
-				    NULL, 0, "%pad+%zu", &addr, size);
+				    NULL, 0, addr, "%pad+%zu", &addr, size);
 		return;
 	}
 	if ((mapped != DMA_BIDIRECTIONAL && dir != mapped) ||
 	    (for_cpu && mapped == DMA_TO_DEVICE) ||
 	    (!for_cpu && mapped == DMA_FROM_DEVICE && dir != DMA_FROM_DEVICE))
-		vpd_audit_violation(dev, VPD_AUDIT_SYNC_DIR, NULL, 0,
+		vpd_audit_violation(dev, VPD_AUDIT_SYNC_DIR, NULL, 0, addr,
 				    "sync for %s, direction %d, of a mapping %d",
 				    for_cpu ? "cpu" : "device", dir, mapped);
 	if (for_cpu && a->inner->sync_single_for_cpu)
@@ -549,7 +556,7 @@ static void vpd_audit_free(struct device *dev, size_t size, void *cpu_addr,
 	struct vpd_audit_map *m = vpd_audit_untrack(a, dma_handle, true);
 
 	if (!m || m->size != size || m->cpu_addr != cpu_addr) {
-		vpd_audit_violation(dev, VPD_AUDIT_FREE_MISMATCH, NULL, 0,
+		vpd_audit_violation(dev, VPD_AUDIT_FREE_MISMATCH, NULL, 0, dma_handle,
 				    "%zu bytes at %pad", size, &dma_handle);
 		/* Only what is known to be an allocation is given back. */
 		if (m) {
@@ -588,15 +595,15 @@ static const struct dma_map_ops vpd_audit_ops = {
  * @dma: the device's DMA state
  * @inner: the ops the mode chose, with every callback the audit forwards
  *
- * Return: the ops to install, or @inner if the audit is off or cannot
- * start.
+ * Return: the ops to install, or @inner if the device's policy has no
+ * audit or it cannot start.
  */
 const struct dma_map_ops *vpd_audit_wrap(struct vpd_dma *dma,
 					 const struct dma_map_ops *inner)
 {
 	struct vpd_audit *a;
 
-	if (!audit)
+	if (!dma->policy.audit)
 		return inner;
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
 	if (!a)

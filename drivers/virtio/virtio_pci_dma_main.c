@@ -19,6 +19,7 @@
 #include <linux/virtio_ring.h>
 
 #include "virtio_pci_dma.h"
+#include "virtio_pci_dma_trace.h"
 #include "compat/vpd_compat.h"
 
 /* Transport features this transport implements; others are refused. */
@@ -740,12 +741,11 @@ static int vpd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	vpd->dma.access_platform = vp_modern_get_features(&vpd->mdev) &
 				   BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);
+	vpd->dma.virtio_id = vpd->mdev.id.device;
+	vpd_policy_get(pdev, vpd->dma.virtio_id, &vpd->dma.policy);
 	err = vpd_select_dma_ops(&vpd->dma, pdev);
 	if (err)
 		goto err_modern;
-	err = vpd_sysfs_add(vpd);
-	if (err)
-		goto err_dma;
 	vpd_debugfs_add(vpd);
 	pci_set_master(pdev);
 
@@ -757,7 +757,6 @@ static int vpd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 err_register:
 	vpd_debugfs_remove(vpd);
-	vpd_sysfs_remove(vpd);
 	vpd_restore_dma_ops(&vpd->dma, pdev);
 	vp_modern_remove(&vpd->mdev);
 	vpd_restore_masks(vpd);
@@ -765,8 +764,6 @@ err_register:
 	/* A registered device is freed by its release, not by us. */
 	put_device(&vpd->vdev.dev);
 	return err;
-err_dma:
-	vpd_restore_dma_ops(&vpd->dma, pdev);
 err_modern:
 	vp_modern_remove(&vpd->mdev);
 err_disable:
@@ -793,7 +790,6 @@ static void vpd_remove(struct pci_dev *pdev)
 		pci_err(pdev, "%llu DMA mappings still outstanding at unbind\n",
 			left);
 	vpd_debugfs_remove(vpd);
-	vpd_sysfs_remove(vpd);
 	vpd_restore_dma_ops(&vpd->dma, pdev);
 	vp_modern_remove(&vpd->mdev);
 	vpd_restore_masks(vpd);
@@ -859,6 +855,7 @@ static void vpd_reset_prepare(struct pci_dev *pdev)
 {
 	struct vpd_device *vpd = pci_get_drvdata(pdev);
 	struct virtio_device *vdev = &vpd->vdev;
+	int err = -EOPNOTSUPP;
 
 	device_lock(&vdev->dev);
 	vpd->reset_parked = false;
@@ -867,17 +864,22 @@ static void vpd_reset_prepare(struct pci_dev *pdev)
 		return;
 	if (!vpd_can_park(vdev)) {
 		virtio_break_device(vdev);
+		trace_vpd_reset(pdev, VPD_RESET_BROKEN, -EOPNOTSUPP);
 		pci_err(pdev, "function reset: %s cannot be parked (no freeze and restore): device marked broken\n",
 			vdev->dev.driver->name);
 		return;
 	}
 #ifdef CONFIG_PM_SLEEP
-	vpd->reset_parked = !virtio_device_freeze(vdev);
+	err = virtio_device_freeze(vdev);
 #endif
+	vpd->reset_parked = !err;
 	if (!vpd->reset_parked) {
 		virtio_break_device(vdev);
+		trace_vpd_reset(pdev, VPD_RESET_BROKEN, err);
 		pci_err(pdev, "function reset: the driver refused to be parked: device marked broken\n");
+		return;
 	}
+	trace_vpd_reset(pdev, VPD_RESET_PARKED, 0);
 }
 
 static void vpd_reset_done(struct pci_dev *pdev)
@@ -893,9 +895,11 @@ static void vpd_reset_done(struct pci_dev *pdev)
 #endif
 		if (err) {
 			virtio_break_device(vdev);
+			trace_vpd_reset(pdev, VPD_RESET_BROKEN, err);
 			pci_err(pdev, "function reset: restore failed (%d): device marked broken\n",
 				err);
 		} else {
+			trace_vpd_reset(pdev, VPD_RESET_RESTORED, 0);
 			pci_info(pdev, "function reset: device restored\n");
 		}
 	}
@@ -913,6 +917,7 @@ static pci_ers_result_t vpd_error_detected(struct pci_dev *pdev,
 	struct vpd_device *vpd = pci_get_drvdata(pdev);
 
 	virtio_break_device(&vpd->vdev);
+	trace_vpd_reset(pdev, VPD_RESET_PCI_ERROR, (__force int)state);
 	pci_err(pdev, "PCI error (channel state %d): device marked broken\n",
 		state);
 	return PCI_ERS_RESULT_DISCONNECT;
@@ -934,6 +939,7 @@ static struct pci_driver vpd_driver = {
 	.remove = vpd_remove,
 	.err_handler = &vpd_err_handlers,
 	.driver.pm = VPD_PM_OPS,
+	.dev_groups = vpd_dev_groups,
 };
 
 static int __init vpd_init(void)

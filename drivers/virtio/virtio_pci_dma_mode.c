@@ -13,10 +13,10 @@
 
 #include <linux/iommu.h>
 #include <linux/moduleparam.h>
-#include <linux/sizes.h>
 #include <xen/xen.h>
 
 #include "virtio_pci_dma.h"
+#include "virtio_pci_dma_trace.h"
 #include "compat/vpd_compat.h"
 
 #ifdef VPD_HAVE_CC_PLATFORM
@@ -28,84 +28,6 @@
 #ifdef CONFIG_S390
 #include <asm/uv.h>
 #endif
-
-enum vpd_mode_param {
-	VPD_PARAM_AUTO,
-	VPD_PARAM_DIRECT,
-	VPD_PARAM_PLATFORM,
-	VPD_PARAM_POOL,
-};
-
-static const char * const vpd_mode_param_names[] = {
-	[VPD_PARAM_AUTO] = "auto",
-	[VPD_PARAM_DIRECT] = "direct",
-	[VPD_PARAM_PLATFORM] = "platform",
-	[VPD_PARAM_POOL] = "pool",
-};
-
-static enum vpd_mode_param dma_mode_param = VPD_PARAM_AUTO;
-
-static int dma_mode_set(const char *val, const struct kernel_param *kp)
-{
-	int i = sysfs_match_string(vpd_mode_param_names, val);
-
-	if (i < 0) {
-		pr_err("dma_mode=%s: expected auto, direct, platform or pool\n", val);
-		return -EINVAL;
-	}
-	dma_mode_param = i;
-	return 0;
-}
-
-static int dma_mode_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%s\n", vpd_mode_param_names[dma_mode_param]);
-}
-
-static const struct kernel_param_ops dma_mode_ops = {
-	.set = dma_mode_set,
-	.get = dma_mode_get,
-};
-
-module_param_cb(dma_mode, &dma_mode_ops, NULL, 0444);
-MODULE_PARM_DESC(dma_mode,
-		 "auto (default): platform ops with ACCESS_PLATFORM or when the architecture wants them, direct ops otherwise; direct; platform; pool");
-
-static size_t pool_size = SZ_4M;
-
-static int pool_size_set(const char *val, const struct kernel_param *kp)
-{
-	unsigned long long size;
-	const char *why;
-	char *end;
-
-	size = memparse(val, &end);
-	if (end == val || (*end && *end != '\n')) {
-		pr_err("pool_size=%s: expected a size such as 256K or 4M\n", val);
-		return -EINVAL;
-	}
-	why = vpd_pool_check_size(size);
-	if (why) {
-		pr_err("pool_size=%s: %s (64K to %zuK, whole pages)\n", val, why,
-		       vpd_pool_max_size() >> 10);
-		return -EINVAL;
-	}
-	pool_size = size;
-	return 0;
-}
-
-static int pool_size_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%zu\n", pool_size);
-}
-
-static const struct kernel_param_ops pool_size_ops = {
-	.set = pool_size_set,
-	.get = pool_size_get,
-};
-
-module_param_cb(pool_size, &pool_size_ops, NULL, 0444);
-MODULE_PARM_DESC(pool_size, "Bounce region per device in pool mode (default 4M)");
 
 static bool force_arch_dma;
 module_param(force_arch_dma, bool, 0444);
@@ -206,12 +128,12 @@ static int vpd_mode_usable(struct pci_dev *pdev, enum vpd_mode mode,
 
 static enum vpd_mode vpd_choose_mode(struct vpd_dma *dma)
 {
-	switch (dma_mode_param) {
-	case VPD_PARAM_DIRECT:
+	switch (dma->policy.mode) {
+	case VPD_WANT_DIRECT:
 		return VPD_MODE_DIRECT;
-	case VPD_PARAM_PLATFORM:
+	case VPD_WANT_PLATFORM:
 		return VPD_MODE_PLATFORM;
-	case VPD_PARAM_POOL:
+	case VPD_WANT_POOL:
 		return VPD_MODE_POOL;
 	default:
 		return dma->access_platform || dma->arch_wants ?
@@ -238,7 +160,7 @@ static const struct dma_map_ops *vpd_mode_ops(struct vpd_dma *dma,
 		break;
 	default:
 		inner = dma->saved.ops;
-		if (!vpd_audit_enabled())
+		if (!dma->policy.audit)
 			return NULL;
 		if (!vpd_ops_can_map(inner) || vpd_dev_uses_dma_iommu(dev)) {
 			dev_info(dev, "audit: the platform's DMA calls cannot be observed here\n");
@@ -287,11 +209,12 @@ static bool vpd_platform_can_serve(struct vpd_dma *dma, struct pci_dev *pdev)
 
 /**
  * vpd_select_dma_ops() - choose, once, the DMA ops of a virtio PCI device
- * @dma: the device's DMA state; @dma->access_platform must be set
+ * @dma: the device's DMA state; @dma->access_platform and @dma->policy
+ *	must be set
  * @pdev: the PCI device whose ops are chosen
  *
  * Installs our direct ops, or leaves the platform's in place, following
- * the rule at the top of this file and the dma_mode parameter. What it
+ * the rule at the top of this file and the mode the policy asks for. What it
  * changes is saved in @dma and put back by vpd_restore_dma_ops().
  *
  * Return: 0; -EINVAL when no ops give the device usable addresses;
@@ -317,7 +240,7 @@ int vpd_select_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev)
 
 	if (mode == VPD_MODE_POOL) {
 		/* Made while the platform's ops are still in place. */
-		err = vpd_pool_create(dma, pdev, pool_size);
+		err = vpd_pool_create(dma, pdev, dma->policy.pool_size);
 		/*
 		 * A pool that could not serve a request larger than its
 		 * region would hang it: the platform's ops serve instead,
@@ -353,6 +276,7 @@ int vpd_select_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev)
 		 vpd_mode_name(dma->mode),
 		 dma->access_platform ? "negotiated" : "not negotiated",
 		 dma->arch_wants ? "yes" : "no");
+	trace_vpd_mode(pdev, dma);
 	return 0;
 }
 

@@ -32,6 +32,7 @@
 #include <linux/set_memory.h>
 
 #include "virtio_pci_dma.h"
+#include "virtio_pci_dma_trace.h"
 
 #define VPD_POOL_ORDER 7		/* 128-byte granules */
 #define VPD_POOL_GRANULE BIT(VPD_POOL_ORDER)
@@ -372,7 +373,7 @@ int vpd_pool_create(struct vpd_dma *dma, struct pci_dev *pdev, size_t size)
 	err = gen_pool_add(pool->gp, pool->base + skip, size - skip, nid);
 	if (err)
 		goto err_region;
-	pool->guarded = vpd_audit_enabled();
+	pool->guarded = dma->policy.audit;
 	if (pool->guarded)
 		memset(pool->vaddr, VPD_POOL_POISON_BYTE, size);
 	pool->view = vpd_pool_choose_view(pool, &pdev->dev, dma->arch_wants, &why);
@@ -501,6 +502,8 @@ static void *vpd_pool_alloc(struct device *dev, size_t size,
 	addr = gen_pool_alloc_algo(pool->gp, size, gen_pool_first_fit_align, &align);
 	if (!addr) {
 		atomic64_inc(&pool->stats.exhausted);
+		trace_vpd_pool_exhausted(to_pci_dev(dev), size, true,
+					 VPD_EXHAUSTED_FAILED);
 		return NULL;
 	}
 	*dma_handle = addr;
@@ -810,6 +813,9 @@ static dma_addr_t vpd_pool_map_phys(struct device *dev, phys_addr_t orig,
 		atomic64_inc(&pool->stats.exhausted);
 		/* On failure the driver retries; the data stays where it is. */
 		addr = vpd_overflow_map(dev, pool, orig, size, dir);
+		trace_vpd_pool_exhausted(to_pci_dev(dev), size, false,
+					 addr == DMA_MAPPING_ERROR ?
+					 VPD_EXHAUSTED_FAILED : VPD_EXHAUSTED_OVERFLOW);
 		if (addr == DMA_MAPPING_ERROR)
 			return addr;
 	} else {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What a device got and what it did: read-only sysfs attributes under the
- * PCI device (virtio_dma/mode, access_platform, arch_wants) and debugfs
+ * PCI device (virtio_dma/mode, access_platform, arch_wants, audit) and debugfs
  * counters under virtio_dma/<pci-address>/.
  */
 
@@ -9,6 +9,9 @@
 #include <linux/sysfs.h>
 
 #include "virtio_pci_dma.h"
+
+#define CREATE_TRACE_POINTS
+#include "virtio_pci_dma_trace.h"
 
 static struct dentry *vpd_debugfs_root;
 
@@ -63,10 +66,19 @@ static ssize_t arch_wants_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(arch_wants);
 
+static ssize_t audit_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	/* What runs: the audit may not start where it was asked for. */
+	return sysfs_emit(buf, "%d\n", !!vpd_dma_of(dev)->audit);
+}
+static DEVICE_ATTR_RO(audit);
+
 static struct attribute *vpd_attrs[] = {
 	&dev_attr_mode.attr,
 	&dev_attr_access_platform.attr,
 	&dev_attr_arch_wants.attr,
+	&dev_attr_audit.attr,
 	NULL,
 };
 
@@ -75,15 +87,11 @@ static const struct attribute_group vpd_attr_group = {
 	.attrs = vpd_attrs,
 };
 
-int vpd_sysfs_add(struct vpd_device *vpd)
-{
-	return sysfs_create_group(&vpd->mdev.pci_dev->dev.kobj, &vpd_attr_group);
-}
-
-void vpd_sysfs_remove(struct vpd_device *vpd)
-{
-	sysfs_remove_group(&vpd->mdev.pci_dev->dev.kobj, &vpd_attr_group);
-}
+/* The driver core adds them once probe succeeded, removes them first. */
+const struct attribute_group *vpd_dev_groups[] = {
+	&vpd_attr_group,
+	NULL,
+};
 
 static int vpd_counter_get(void *data, u64 *val)
 {

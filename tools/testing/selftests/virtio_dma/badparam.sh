@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Invalid module parameters refuse the load with a clear message.
+# Invalid module parameters refuse the load with a clear message; a
+# policy= entry is named in it.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -24,7 +25,11 @@ refuse pool_size=0 "pool_size=0: smaller than 64 KiB"
 refuse pool_size=64M "pool_size=64M: larger than the page allocator gives in one piece"
 refuse audit=2 "\`2' invalid for parameter \`audit'"
 refuse pool_size=lots "pool_size=lots: expected a size such as 256K or 4M"
-vpd_load dma_mode=direct force_arch_dma=0
+refuse policy=net:mode=fast 'policy: entry "net:mode=fast": mode is auto, direct, platform or pool'
+refuse policy=blk:pool_size=12K 'policy: entry "blk:pool_size=12K": smaller than 64 KiB'
+refuse policy=disk:audit=1 'policy: entry "disk:audit=1": a device is a PCI address or a virtio type'
+vpd_load dma_mode=direct force_arch_dma=0 policy=net:mode=pool,pool_size=1M
 vpd_check "valid parameters load" vpd_loaded
 vpd_check "dma_mode reads back" test "$(cat /sys/module/$VPD_MODULE/parameters/dma_mode)" = direct
+vpd_check "policy reads back" test "$(cat /sys/module/$VPD_MODULE/parameters/policy)" = net:mode=pool,pool_size=1M
 exit $KSFT_PASS

@@ -106,6 +106,8 @@ make_initramfs() {
 	rm -rf "$root"
 	mkdir -p "$root"/{bin,dev,proc,sys,tmp,mnt,run} "$root/lib/modules/$kver/extra"
 	cp "$(arch_busybox)" "$root/bin/busybox"
+	# The tool, where make install puts it on a guest (tool.sh).
+	cp "$top/tools/virtio-dma/virtio-dma" "$root/bin/"
 	cp "$here/init.sh" "$root/init"
 	cp -r "$selftests" "$root/virtio_dma"
 	# The suite installed from a kernel tree (make kselftest-install).

@@ -1,0 +1,153 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The test a user would run: a real Debian 12 guest (scripts/debian-guest.sh)
+# with the virtio-pci-dma-dkms package installed and its boot switch on,
+# booted from its own disk with its own kernels and initramfs under QEMU:
+#
+#   6.1, 6.12       every virtio device on virtio-pci-dma from the
+#                   initramfs on, the root disk included; DHCP and a file
+#                   fetched from the host intact; a file written
+#   6.1, 6.12 off   virtio-dma=off: the in-tree virtio_pci (boot time)
+#   6.12 iommu      intel-iommu, iommu_platform=on: platform ops
+#   6.12 policy     virtio_pci_dma.policy=net:mode=pool: the NIC pooled
+#   6.12 removed    the package removed: virtio_pci drives everything
+#
+# Each boot ends with a clean poweroff; then e2fsck -fn finds the disk
+# clean and the written file is read back from it on the host.
+#
+#   debian.sh [--build DIR] [--results FILE] [--jobs N] [BOOT...]
+
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../../../.." && pwd)
+build=$top/build
+results=
+jobs=2
+while [ $# -gt 0 ]; do
+	case $1 in
+	--build) build=$2; shift 2 ;;
+	--results) results=$2; shift 2 ;;
+	--jobs) jobs=$2; shift 2 ;;
+	-*) echo "debian.sh: unknown option $1" >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+work=$build/debian
+boots=("$@")
+[ ${#boots[@]} -gt 0 ] || boots=(6.1 6.1-off 6.12 6.12-off 6.12-iommu 6.12-policy 6.12-removed)
+
+mkdir -p "$work"
+out() { echo "$*"; [ -z "$results" ] || echo "$*" >>"$results"; }
+
+# The images: the package installed (one), then removed (the other).
+deb=$(ls "$build"/deb/virtio-pci-dma-dkms_*_all.deb 2>/dev/null | tail -n 1)
+[ -n "$deb" ] || make -s -C "$top" BUILD="$build" deb >/dev/null
+deb=$(ls "$build"/deb/virtio-pci-dma-dkms_*_all.deb | tail -n 1)
+"$top/scripts/debian-guest.sh" image "$deb" "$work/installed" >/dev/null
+"$top/scripts/debian-guest.sh" image "$deb" "$work/removed" --removed >/dev/null
+if grep -q 'virtio-pci-dma' "$work/installed/install.log" &&
+	grep -q 'DKMS: install completed\|Installing to /lib/modules' "$work/installed/install.log"; then
+	out "ok debian/dkms (the package built the module in the guest's root)"
+else
+	out "not ok debian/dkms (see $work/installed/install.log)"
+fi
+
+# The file the guests fetch, served by the host on a free port.
+head -c 8M /dev/urandom >"$work/fetch.bin"
+sum=$(sha256sum "$work/fetch.bin" | cut -d' ' -f1)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+python3 -m http.server --bind 127.0.0.1 --directory "$work" "$port" >/dev/null 2>&1 &
+server=$!
+# Not one of the boots the loop below counts.
+disown "$server"
+trap 'kill $server 2>/dev/null' EXIT
+
+# shellcheck source=arch.sh
+. "$here/arch.sh"
+arch_select x86_64
+
+kver_of() { # the image's kernel of series 6.1 or 6.12
+	ls "$1" | sed -n "s/^vmlinuz-\\($2\\.[0-9].*\\)$/\\1/p" | sort -V | tail -n 1
+}
+
+# boot NAME: one boot of the matrix above, its results to stdout.
+boot() {
+	local name=$1 series=${1%%-*} variant=${1#*-} img=installed kver
+	local dir=$work/$name args=() append="" log rc=0 start secs
+	[ "$variant" = "$name" ] && variant=
+	[ "$variant" = removed ] && img=removed
+	kver=$(kver_of "$work/$img" "$series")
+	rm -rf "$dir" && mkdir -p "$dir"
+	log=$dir/console.log
+	qemu-img create -q -f qcow2 -b "$work/$img/disk.img" -F raw "$dir/disk.qcow2"
+	local devopt=disable-legacy=on iommu=
+	case $variant in
+	iommu)
+		iommu=strict
+		devopt=$devopt,iommu_platform=on
+		;;
+	off) append="virtio-dma=off" ;;
+	policy) append="virtio_pci_dma.policy=net:mode=pool" ;;
+	esac
+	arch_machine_args args 2048 2 "$iommu"
+	args+=(-drive "file=$dir/disk.qcow2,if=none,id=root,format=qcow2"
+		-device "virtio-blk-pci,drive=root,$devopt"
+		-netdev user,id=n0 -device "virtio-net-pci,netdev=n0,$devopt"
+		-device "virtio-rng-pci,$devopt")
+	start=$(date +%s)
+	timeout --kill-after=10 600 qemu-system-x86_64 "${args[@]}" \
+		-kernel "$work/$img/vmlinuz-$kver" -initrd "$work/$img/initrd.img-$kver" \
+		-append "root=/dev/vda rw $(arch_cmdline) panic=-1 $(arch_iommu_cmdline "$iommu") vpd.port=$port vpd.file=fetch.bin vpd.sum=$sum $append" \
+		-serial "file:$log" </dev/null >"$dir/qemu.out" 2>&1 || rc=$?
+	secs=$(($(date +%s) - start))
+	tr -d '\r' <"$log" >"$log.clean"
+	check_boot "debian/$name ($kver)" "$log.clean" "$rc" "$variant" "$dir"
+	echo "# debian/$name: ${secs}s, $(sed -n 's/^vpd-guest: multi-user //p' "$log.clean") to multi-user.target"
+}
+
+# check_boot NAME LOG RC VARIANT DIR
+check_boot() {
+	local name=$1 log=$2 rc=$3 variant=$4 dir=$5 want_drv=virtio-pci-dma want_mode
+	g() { sed -n "s/^vpd-guest: $1//p" "$log"; }
+	r() { if eval "$2"; then echo "ok $name/$1"; else echo "not ok $name/$1"; fi; }
+	case $variant in
+	off | removed) want_drv=virtio-pci ;;
+	esac
+	r "reached multi-user.target and reported" '[ -n "$(g done)" ]'
+	r "powered off (qemu exit $rc)" '[ "$rc" = 0 ]'
+	local devs
+	devs=$(g "device ")
+	r "three virtio devices" '[ "$(echo "$devs" | grep -c .)" = 3 ]'
+	r "all on $want_drv" '! echo "$devs" | grep -v " driver $want_drv "'
+	r "every virtio driver bound" '! echo "$devs" | grep -q "virtio-driver - "'
+	if [ "$want_drv" = virtio-pci-dma ]; then
+		case $variant in
+		iommu) want_mode='platform platform platform' ;;
+		policy) want_mode='direct pool direct' ;;
+		*) want_mode='direct direct direct' ;;
+		esac
+		# In PCI order: the disk, the NIC, the rng.
+		r "modes $want_mode" '[ "$(echo "$devs" | sed "s/.* mode //" | xargs)" = "$want_mode" ]'
+		r "root disk on virtio-pci-dma" '[ -n "$(g "root /dev/vda on virtio-pci-dma")" ]'
+	fi
+	r "DHCP and the file fetched intact" '[ -n "$(g "fetch ok")" ]'
+	r "no WARNING, BUG or Oops" '[ -z "$(g "bad: ")" ]'
+	# The disk, after the guest: clean, with the file it wrote.
+	qemu-img convert -O raw "$dir/disk.qcow2" "$dir/disk.raw"
+	r "e2fsck -fn clean" 'e2fsck -fn "$dir/disk.raw" >"$dir/e2fsck.log" 2>&1'
+	local written
+	written=$(debugfs -R "cat /var/lib/vpd-guest/written" "$dir/disk.raw" 2>/dev/null | sha256sum | cut -d' ' -f1)
+	r "the written file on the disk" '[ -n "$(g "written $written")" ]'
+	rm -f "$dir/disk.raw" "$dir/disk.qcow2"
+}
+
+for b in "${boots[@]}"; do
+	boot "$b" >"$work/$b.result" 2>&1 &
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+done
+wait
+for b in "${boots[@]}"; do
+	while IFS= read -r line; do out "$line"; done <"$work/$b.result"
+done

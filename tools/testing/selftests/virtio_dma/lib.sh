@@ -8,7 +8,10 @@ KSFT_FAIL=1
 KSFT_SKIP=4
 
 VPD_MODULE=virtio_pci_dma
-# A scenario may name the in-tree transport (virtio-pci) to compare.
+# The transport whose devices the tests use, from the environment (a
+# scenario's variables, kselftest's): virtio-pci runs a load test such as
+# poolstress.sh on the in-tree transport to compare; tests that check
+# this module's sysfs fail there.
 VPD_DRIVER=${VPD_DRIVER:-virtio-pci-dma}
 VPD_DRIVER_DIR=/sys/bus/pci/drivers/$VPD_DRIVER
 
@@ -226,12 +229,20 @@ vpd_lower() {
 }
 
 # vpd_reader DISK [BS]: reads DISK with O_DIRECT in BS blocks (64k) until it
-# fails or is killed; prints its pid. A block above max_sectors_kb is split
-# into requests that are all in flight at once.
+# fails or is killed (SIGTERM, which ends its dd too); prints its pid. A
+# block above max_sectors_kb is split into requests that are all in flight
+# at once.
 vpd_reader() {
-	# Its output must not hold the caller's $(...) open.
-	(vpd_lower; while dd if="/dev/$1" of=/dev/null bs="${2:-64k}" iflag=direct 2>/dev/null; do :; done) \
-		>/dev/null 2>&1 &
+	# Its output must not hold the caller's $(...) open. dd runs in the
+	# background so that the trap runs at once, not when dd has read the
+	# whole disk.
+	(vpd_lower
+	trap 'kill $dd 2>/dev/null; exit 0' TERM
+	while :; do
+		dd if="/dev/$1" of=/dev/null bs="${2:-64k}" iflag=direct 2>/dev/null &
+		dd=$!
+		wait $dd || exit 1
+	done) >/dev/null 2>&1 &
 	echo $!
 }
 

@@ -33,6 +33,12 @@ VPD_DEV=/dev/${disk##*/} "$(dirname "$0")/vpd_blk" >/tmp/blk.out 2>&1
 blk=$?
 wait $net
 net=$?
+# A reader that ended by itself met an I/O error: the load it was to
+# bring was missing, and the disk failed a read.
+ended=0
+for r in $readers; do
+	kill -0 "$r" 2>/dev/null || ended=$((ended + 1))
+done
 # shellcheck disable=SC2086
 [ -n "$readers" ] && kill $readers 2>/dev/null
 grep -E 'wrote|sent|FAIL|not ok' /tmp/blk.out
@@ -40,6 +46,7 @@ grep -E 'wrote|sent|FAIL|not ok' /tmp/blk.out
 vpd_check "disk data intact under load" test $blk -eq 0
 # net.sh skips (4) where the scenario has no network.
 vpd_check "network data intact under load" test $net -eq 0 -o $net -eq 4
+vpd_check "every reader still reading ($ended ended)" test $ended -eq 0
 if [ "${EXPECT_EXHAUST:-pool}" = swiotlb ]; then
 	# The platform's failures are swiotlb's own (ratelimited) lines.
 	total=$(dmesg | grep -c 'swiotlb buffer is full')

@@ -192,6 +192,12 @@ if [ $# -eq 0 ] && [ -z "$debug" ] && [[ " ${arches[*]} " == *" x86_64 "* ]]; th
 	grep -E '^(# sweep: |(not )?ok )' "$logs/sweep-drawn-$seed.log" || true
 fi
 
+# The test a user would run: a Debian 12 guest with the package
+# installed, booting from it (vm/debian.sh).
+if [ $# -eq 0 ] && [ -z "$debug" ] && [[ " ${arches[*]} " == *" x86_64 "* ]]; then
+	"$vm/debian.sh" --build "$build" --results "$results" || true
+fi
+
 # make bench's tooling, end to end on a tiny run: the guests' figures
 # parsed, the table with its ratios and the chart written.
 bench_tiny() {

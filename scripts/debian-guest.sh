@@ -8,13 +8,12 @@
 # this tree (make deb) installed as a user installs it, so DKMS builds
 # the module inside it for both kernels.
 #
-#   debian-guest.sh base                    prints the cached base root
-#   debian-guest.sh image DEB DIR [OPTION]  makes DIR/disk.img and, for
-#                                           each kernel, DIR/vmlinuz-KVER
-#                                           and DIR/initrd.img-KVER
-# options of image:
-#   --removed     the package installed, then removed (apt-get remove)
-#   --policy P    options virtio_pci_dma policy=P in /etc/modprobe.d
+#   debian-guest.sh base             prints the cached base root
+#   debian-guest.sh images DEB DIR   makes DIR/installed (the package
+#                                    installed, its boot switch on) and
+#                                    DIR/removed (then removed): each a
+#                                    disk.img and, for each kernel,
+#                                    vmlinuz-KVER and initrd.img-KVER
 #
 # The image boots with root=/dev/vda. At multi-user.target a oneshot
 # unit (vpd-guest-check) reports on the console, each line starting
@@ -31,7 +30,6 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${VPD_CACHE:-/var/cache/virtio-dma}
 mirror=${VPD_MIRROR:-http://deb.debian.org/debian}
 security=${VPD_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
-base=$cache/guest-bookworm-amd64
 
 # Everything run in a root: its own mount namespace, /proc and /sys for
 # the maintainer scripts (DKMS, update-initramfs), gone when it ends.
@@ -87,7 +85,6 @@ make_base() {
 	EOF
 	in_root "$tmp" systemctl enable systemd-networkd >/dev/null 2>&1
 	in_root "$tmp" systemctl set-default multi-user.target >/dev/null 2>&1
-	install -m 755 "$top/scripts/vpd-guest-check" "$tmp/usr/local/sbin/vpd-guest-check"
 	cat >"$tmp/etc/systemd/system/vpd-guest-check.service" <<-EOF
 	[Unit]
 	Description=virtio-dma: report what the guest got, then power off
@@ -108,23 +105,29 @@ make_base() {
 	mv "$tmp" "$base"
 }
 
+# image ROOT DIR: DIR/disk.img (ext4, root=/dev/vda) of ROOT, and each of
+# its kernels with its initramfs beside it.
+image() {
+	local root=$1 dir=$2 k
+	mkdir -p "$dir"
+	for k in "$root"/boot/vmlinuz-*; do
+		k=${k##*/vmlinuz-}
+		cp "$root/boot/vmlinuz-$k" "$root/boot/initrd.img-$k" "$dir/"
+	done
+	mkfs.ext4 -q -F -L vpd-root -d "$root" "$dir/disk.img" 4G
+}
+
+# The cached base is named after the recipe that made it.
+base=$cache/guest-bookworm-amd64-$(declare -f make_base | sha256sum | cut -c1-12)
+
 case ${1:-} in
 base)
 	[ -e "$base/.complete" ] || make_base
 	echo "$base"
 	;;
-image)
-	[ $# -ge 3 ] || { echo "usage: debian-guest.sh image DEB DIR [--removed] [--policy P]" >&2; exit 2; }
+images)
+	[ $# -eq 3 ] || { echo "usage: debian-guest.sh images DEB DIR" >&2; exit 2; }
 	deb=$(realpath "$2") dir=$3
-	shift 3
-	removed='' policy=''
-	while [ $# -gt 0 ]; do
-		case $1 in
-		--removed) removed=1; shift ;;
-		--policy) policy=$2; shift 2 ;;
-		*) echo "debian-guest: unknown option $1" >&2; exit 2 ;;
-		esac
-	done
 	[ -e "$base/.complete" ] || make_base
 	root=$dir/root
 	rm -rf "$dir"
@@ -132,28 +135,22 @@ image)
 	cp -a --reflink=auto "$base" "$root"
 	rm -f "$root/.complete"
 	cp "$deb" "$root/tmp/"
-	# The switch the admin page documents, then the package as a user
-	# installs it: DKMS builds for both kernels, the trigger remakes
-	# their initramfs.
+	# The package as a user installs it: DKMS builds for both kernels.
+	# Then the switch the admin page documents, and the initramfs again.
 	in_root "$root" apt-get install -y -q --no-install-recommends "/tmp/${deb##*/}" \
 		>"$dir/install.log" 2>&1
-	sed -i 's/^VIRTIO_PCI_DMA_BOOT=.*/VIRTIO_PCI_DMA_BOOT=yes/' "$root/etc/default/virtio-pci-dma"
-	[ -z "$policy" ] ||
-		echo "options virtio_pci_dma policy=$policy" >>"$root/etc/modprobe.d/virtio-pci-dma.conf"
-	in_root "$root" update-initramfs -u -k all >>"$dir/install.log" 2>&1
-	if [ -n "$removed" ]; then
-		in_root "$root" apt-get remove -y -q virtio-pci-dma-dkms >>"$dir/install.log" 2>&1
-	fi
 	rm -f "$root/tmp/${deb##*/}"
-	for k in "$root"/boot/vmlinuz-*; do
-		k=${k##*/vmlinuz-}
-		cp "$root/boot/vmlinuz-$k" "$root/boot/initrd.img-$k" "$dir/"
-	done
-	mkfs.ext4 -q -F -L vpd-root -d "$root" "$dir/disk.img" 4G
+	sed -i 's/^VIRTIO_PCI_DMA_BOOT=.*/VIRTIO_PCI_DMA_BOOT=yes/' "$root/etc/default/virtio-pci-dma"
+	in_root "$root" update-initramfs -u -k all >>"$dir/install.log" 2>&1
+	install -m 755 "$top/scripts/vpd-guest-check" "$root/usr/local/sbin/vpd-guest-check"
+	image "$root" "$dir/installed"
+	# Then removed, as a user removes it, the switch still on.
+	in_root "$root" apt-get remove -y -q virtio-pci-dma-dkms >"$dir/remove.log" 2>&1
+	image "$root" "$dir/removed"
 	rm -rf "$root"
 	;;
 *)
-	echo "usage: debian-guest.sh base | image DEB DIR [--removed] [--policy P]" >&2
+	echo "usage: debian-guest.sh base | images DEB DIR" >&2
 	exit 2
 	;;
 esac

@@ -16,7 +16,7 @@
 # Each boot ends with a clean poweroff; then e2fsck -fn finds the disk
 # clean and the written file is read back from it on the host.
 #
-#   debian.sh [--build DIR] [--results FILE] [--jobs N] [BOOT...]
+#   debian.sh [--build DIR] [--results FILE] [--jobs N] [--reuse] [BOOT...]
 
 set -euo pipefail
 
@@ -25,11 +25,13 @@ top=$(cd "$here/../../../../.." && pwd)
 build=$top/build
 results=
 jobs=2
+reuse=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
 	--results) results=$2; shift 2 ;;
 	--jobs) jobs=$2; shift 2 ;;
+	--reuse) reuse=1; shift ;;
 	-*) echo "debian.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -38,21 +40,39 @@ work=$build/debian
 boots=("$@")
 [ ${#boots[@]} -gt 0 ] || boots=(6.1 6.1-off 6.12 6.12-off 6.12-iommu 6.12-policy 6.12-removed)
 
-mkdir -p "$work"
+mkdir -p "$build"
 out() { echo "$*"; [ -z "$results" ] || echo "$*" >>"$results"; }
 
 # The images: the package installed (one), then removed (the other).
 deb=$(ls "$build"/deb/virtio-pci-dma-dkms_*_all.deb 2>/dev/null | tail -n 1)
 [ -n "$deb" ] || make -s -C "$top" BUILD="$build" deb >/dev/null
 deb=$(ls "$build"/deb/virtio-pci-dma-dkms_*_all.deb | tail -n 1)
-"$top/scripts/debian-guest.sh" image "$deb" "$work/installed" >/dev/null
-"$top/scripts/debian-guest.sh" image "$deb" "$work/removed" --removed >/dev/null
-if grep -q 'virtio-pci-dma' "$work/installed/install.log" &&
-	grep -q 'DKMS: install completed\|Installing to /lib/modules' "$work/installed/install.log"; then
-	out "ok debian/dkms (the package built the module in the guest's root)"
-else
-	out "not ok debian/dkms (see $work/installed/install.log)"
+# --reuse: the images of an earlier run of the same package (developing).
+if [ -n "$reuse" ] && [ -e "$work/removed/disk.img" ]; then
+	:
+elif ! "$top/scripts/debian-guest.sh" images "$deb" "$work" >"$work.log" 2>&1; then
+	out "not ok debian/images (debian-guest.sh failed; $work.log)"
+	tail -n 20 "$work.log" | sed 's/^/# /'
+	exit 1
 fi
+# DKMS built the module in the guest for each kernel, and removing the
+# package took it away again.
+has_module() { # has_module IMAGE KVER
+	debugfs -R "ls /lib/modules/$2/updates/dkms" "$1" 2>/dev/null |
+		grep -q 'virtio_pci_dma\.ko'
+}
+for k in $(ls "$work/installed" | sed -n 's/^vmlinuz-//p'); do
+	if has_module "$work/installed/disk.img" "$k"; then
+		out "ok debian/dkms-$k (the package built the module in the guest)"
+	else
+		out "not ok debian/dkms-$k (the package built the module in the guest; $work/install.log)"
+	fi
+	if has_module "$work/removed/disk.img" "$k"; then
+		out "not ok debian/removed-$k (removing the package removed the module; $work/remove.log)"
+	else
+		out "ok debian/removed-$k (removing the package removed the module)"
+	fi
+done
 
 # The file the guests fetch, served by the host on a free port.
 head -c 8M /dev/urandom >"$work/fetch.bin"
@@ -104,18 +124,20 @@ boot() {
 	secs=$(($(date +%s) - start))
 	tr -d '\r' <"$log" >"$log.clean"
 	check_boot "debian/$name ($kver)" "$log.clean" "$rc" "$variant" "$dir"
-	echo "# debian/$name: ${secs}s, $(sed -n 's/^vpd-guest: multi-user //p' "$log.clean") to multi-user.target"
+	echo "# debian/$name: ${secs}s, $(sed -n 's/.*vpd-guest: multi-user //p' "$log.clean") to multi-user.target"
 }
 
 # check_boot NAME LOG RC VARIANT DIR
 check_boot() {
 	local name=$1 log=$2 rc=$3 variant=$4 dir=$5 want_drv=virtio-pci-dma want_mode
-	g() { sed -n "s/^vpd-guest: $1//p" "$log"; }
+	# A report line may follow a login prompt on the same console line.
+	g() { sed -n "s|.*vpd-guest: $1||p" "$log"; }
+	has() { grep -qF "vpd-guest: $1" "$log"; }
 	r() { if eval "$2"; then echo "ok $name/$1"; else echo "not ok $name/$1"; fi; }
 	case $variant in
 	off | removed) want_drv=virtio-pci ;;
 	esac
-	r "reached multi-user.target and reported" '[ -n "$(g done)" ]'
+	r "reached multi-user.target and reported" 'has done'
 	r "powered off (qemu exit $rc)" '[ "$rc" = 0 ]'
 	local devs
 	devs=$(g "device ")
@@ -130,16 +152,20 @@ check_boot() {
 		esac
 		# In PCI order: the disk, the NIC, the rng.
 		r "modes $want_mode" '[ "$(echo "$devs" | sed "s/.* mode //" | xargs)" = "$want_mode" ]'
-		r "root disk on virtio-pci-dma" '[ -n "$(g "root /dev/vda on virtio-pci-dma")" ]'
+		r "root disk on virtio-pci-dma" 'has "root /dev/vda on virtio-pci-dma"'
 	fi
-	r "DHCP and the file fetched intact" '[ -n "$(g "fetch ok")" ]'
-	r "no WARNING, BUG or Oops" '[ -z "$(g "bad: ")" ]'
+	case $variant in
+	off) r "the tool says why" 'has "status: virtio-dma: virtio-dma=off on the kernel command line"' ;;
+	removed) r "the tool is gone with the package" '! has "status: "' ;;
+	esac
+	r "DHCP and the file fetched intact" 'has "fetch ok $sum"'
+	r "no WARNING, BUG or Oops" '! has "bad: "'
 	# The disk, after the guest: clean, with the file it wrote.
 	qemu-img convert -O raw "$dir/disk.qcow2" "$dir/disk.raw"
 	r "e2fsck -fn clean" 'e2fsck -fn "$dir/disk.raw" >"$dir/e2fsck.log" 2>&1'
 	local written
 	written=$(debugfs -R "cat /var/lib/vpd-guest/written" "$dir/disk.raw" 2>/dev/null | sha256sum | cut -d' ' -f1)
-	r "the written file on the disk" '[ -n "$(g "written $written")" ]'
+	r "the written file on the disk" 'has "written $written"'
 	rm -f "$dir/disk.raw" "$dir/disk.qcow2"
 }
 

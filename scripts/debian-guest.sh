@@ -117,8 +117,14 @@ image() {
 	mkfs.ext4 -q -F -L vpd-root -d "$root" "$dir/disk.img" 4G
 }
 
-# The cached base is named after the recipe that made it.
-base=$cache/guest-bookworm-amd64-$(declare -f make_base | sha256sum | cut -c1-12)
+# The cached base is named after the recipe that made it. It is not
+# updated: a new point release of a kernel shows in the next recipe.
+base=$cache/guest-bookworm-amd64-$({ declare -f make_base in_root kernel_612; echo "$mirror $security"; } |
+	sha256sum | cut -c1-12)
+# One maker at a time.
+mkdir -p "$cache"
+exec 9>"$cache/guest-bookworm.lock"
+flock 9
 
 case ${1:-} in
 base)

@@ -15,6 +15,8 @@
  * refused whole, naming the entry, and the policy in force stays.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/ctype.h>
 #include <linux/moduleparam.h>
 #include <linux/sizes.h>
@@ -286,6 +288,16 @@ static struct vpd_policy_table *vpd_policy_parse(const char *val)
 	/* One trailing newline, as echo writes; nothing else unprintable. */
 	if (len && val[len - 1] == '\n')
 		len--;
+	/*
+	 * sysfs hands a longer write over in pieces of a page, each parsed
+	 * as a whole policy, and reading it back must fit in a page: refuse
+	 * what would be split rather than keep only its tail.
+	 */
+	if (len >= PAGE_SIZE - 2) {
+		pr_err("policy: %zu characters, at most %lu\n", len,
+		       PAGE_SIZE - 3);
+		return ERR_PTR(-EINVAL);
+	}
 	for (i = 0; i < len; i++) {
 		if (!isprint(val[i])) {
 			pr_err("policy: character %zu is not printable\n", i + 1);

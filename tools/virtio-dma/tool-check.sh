@@ -17,7 +17,7 @@ tool=$here/virtio-dma
 work=$1
 rm -rf "$work"
 sys=$work/sys
-export VIRTIO_DMA_SYSFS=$sys VIRTIO_DMA_DEBUGFS=$work/debug
+export VIRTIO_DMA_SYSFS=$sys VIRTIO_DMA_DEBUGFS=$work/debug VIRTIO_DMA_PROC=$work/proc
 fail=0
 check() { # check NAME COMMAND...
 	if "${@:2}"; then echo "ok $1"; else echo "not ok $1"; fail=1; fi
@@ -121,6 +121,26 @@ check "bind all leaves vfio-pci alone" sh -c \
 	"'$tool' bind all 2>/dev/null | grep -qx '0000:00:07.0: left on vfio-pci'"
 check "bind all: vfio-pci still has it" test \
 	"$(readlink "$sys/bus/pci/devices/0000:00:07.0/driver")" = ../../drivers/vfio-pci
+# Devices in use: the disk mounted, the NIC up. Nothing is taken from
+# its driver without --force.
+mkdir -p "$sys/bus/pci/devices/0000:00:03.0/virtio0/block/vda" "$sys/class/block" \
+	"$sys/bus/pci/devices/0000:00:04.0/virtio0/net/eth0" "$sys/class/net"
+ln -s ../../bus/pci/devices/0000:00:03.0/virtio0/block/vda "$sys/class/block/vda"
+ln -s ../../bus/pci/devices/0000:00:04.0/virtio0/net/eth0 "$sys/class/net/eth0"
+w "$sys/class/net/eth0/flags" 0x1003
+w "$work/proc/mounts" "/dev/vda / ext4 rw 0 0"
+unbound=$sys/bus/pci/drivers/virtio-pci-dma/unbind
+rm -f "$unbound"
+check "unbind a mounted disk: 1" code 1 unbind 00:03.0
+check "unbind a mounted disk: says why" sh -c \
+	"'$tool' unbind 00:03.0 2>&1 | grep -q 'in use (/dev/vda mounted)'"
+check "unbind a mounted disk: left alone" test ! -e "$unbound"
+check "rebind a NIC that is up: 1" code 1 bind --mode pool 00:04.0
+check "rebind a NIC that is up: says why" sh -c \
+	"'$tool' bind --mode pool 00:04.0 2>&1 | grep -q 'in use (eth0 up)'"
+check "rebind a NIC that is up: left alone" test ! -e "$unbound"
+"$tool" unbind --force 00:03.0 >/dev/null 2>&1 || true
+check "unbind --force: unbound" test "$(cat "$unbound" 2>/dev/null)" = 0000:00:03.0
 check "policy clear" code 0 policy clear
 check "policy clear: empty" test -z "$(cat "$p/policy")"
 check "help names every command" sh -c \

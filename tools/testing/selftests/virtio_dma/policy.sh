@@ -45,6 +45,18 @@ vpd_check "unknown key" refused "blk:dma=direct" "blk:dma=direct"
 vpd_check "bad PCI address" refused "0000:00:99.9:mode=pool" "0000:00:99.9:mode=pool"
 vpd_check "bad audit value" refused "net:audit=maybe" "net:audit=maybe"
 
+# A write longer than sysfs takes at once (a page) would reach the module
+# in pieces: refused whole, never its tail taken.
+long() {
+	vpd_dmesg_mark
+	was=$(cat "$p")
+	e=$(printf 'net:mode=pool;%.0s' $(seq 300))
+	! printf '%s' "$e" >"$p" 2>/dev/null || return 1
+	vpd_dmesg_new | grep -q "policy: [0-9]* characters, at most" || return 1
+	[ "$(cat "$p")" = "$was" ]
+}
+vpd_check "a write longer than a page" long
+
 modes0=$(for d in $(vpd_virtio_pci_devices); do echo "$d $(vpd_mode "$d")"; done)
 policy="net:mode=pool,pool_size=1M;blk:mode=pool;$blk:mode=direct,audit=1"
 vpd_check "a valid policy is taken" sh -c "echo '$policy' >$p"

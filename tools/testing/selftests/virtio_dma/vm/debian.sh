@@ -138,7 +138,8 @@ check_boot() {
 	off | removed) want_drv=virtio-pci ;;
 	esac
 	r "reached multi-user.target and reported" 'has done'
-	r "powered off (qemu exit $rc)" '[ "$rc" = 0 ]'
+	# QEMU exits 0 after a panic too (-no-reboot, panic=-1).
+	r "powered off (qemu exit $rc)" '[ "$rc" = 0 ] && grep -q "reboot: Power down" "$log"'
 	local devs
 	devs=$(g "device ")
 	r "three virtio devices" '[ "$(echo "$devs" | grep -c .)" = 3 ]'
@@ -156,13 +157,14 @@ check_boot() {
 	fi
 	case $variant in
 	off) r "the tool says why" 'has "status: virtio-dma: virtio-dma=off on the kernel command line"' ;;
-	removed) r "the tool is gone with the package" '! has "status: "' ;;
+	removed) r "the tool is gone with the package" 'has done && ! has "status: "' ;;
 	esac
 	r "DHCP and the file fetched intact" 'has "fetch ok $sum"'
-	r "no WARNING, BUG or Oops" '! has "bad: "'
+	# The whole console: the kernel's messages up to the power-off.
+	r "no WARNING, BUG or Oops" 'has done && ! grep -qE "WARNING: CPU|BUG: |Oops: |Kernel panic" "$log"'
 	# The disk, after the guest: clean, with the file it wrote.
 	qemu-img convert -O raw "$dir/disk.qcow2" "$dir/disk.raw"
-	r "e2fsck -fn clean" 'e2fsck -fn "$dir/disk.raw" >"$dir/e2fsck.log" 2>&1'
+	r "e2fsck -fn clean" 'has done && e2fsck -fn "$dir/disk.raw" >"$dir/e2fsck.log" 2>&1'
 	local written
 	written=$(debugfs -R "cat /var/lib/vpd-guest/written" "$dir/disk.raw" 2>/dev/null | sha256sum | cut -d' ' -f1)
 	r "the written file on the disk" 'has "written $written"'
@@ -175,5 +177,8 @@ for b in "${boots[@]}"; do
 done
 wait
 for b in "${boots[@]}"; do
+	# A boot whose checks died on the way is a failure, not a silence.
+	grep -q '^ok \|^not ok ' "$work/$b.result" 2>/dev/null ||
+		out "not ok debian/$b (no result; $work/$b.result)"
 	while IFS= read -r line; do out "$line"; done <"$work/$b.result"
 done

@@ -73,8 +73,18 @@ vpd_unload() {
 }
 
 # Lines of dmesg printed since the last vpd_dmesg_mark.
-vpd_dmesg_mark() { vpd_dmesg_from=$(dmesg | wc -l); }
-vpd_dmesg_new() { dmesg | tail -n +$((${vpd_dmesg_from:-0} + 1)); }
+# By time stamp, not by line: once the kernel's log buffer is full, old
+# lines drop out as new ones come and a line count stands still.
+vpd_dmesg_mark() {
+	vpd_dmesg_from=$(dmesg | sed -n 's/^\[ *\([0-9]*\.[0-9]*\)\].*/\1/p' | tail -n 1)
+}
+vpd_dmesg_new() {
+	dmesg | awk -v from="${vpd_dmesg_from:--1}" '
+		match($0, /^\[ *[0-9]+\.[0-9]+\]/) {
+			t = substr($0, 2, RLENGTH - 2) + 0
+		}
+		t > from + 0'
+}
 
 # Error lines of ours since the mark; an unsigned out-of-tree module's
 # taint notices are expected, not errors.

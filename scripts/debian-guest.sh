@@ -71,9 +71,14 @@ make_base() {
 	[ -n "$k" ] || { echo "debian-guest: no 6.12 kernel in bookworm" >&2; return 1; }
 	in_root "$tmp" apt-get install -y -qq --no-install-recommends \
 		linux-image-amd64 linux-headers-amd64 \
-		"linux-image-$k-unsigned" "linux-headers-$k" \
 		dkms gcc make libc6-dev >/dev/null
 	in_root "$tmp" apt-get clean
+	# The 6.12 kernel is installed only after the package, as a user
+	# installs a new kernel: DKMS must build for it then. Its packages
+	# wait in apt's cache, so that no image needs the network.
+	in_root "$tmp" apt-get install -y -qq --no-install-recommends --download-only \
+		"linux-image-$k-unsigned" "linux-headers-$k" >/dev/null
+	echo "$k" >"$tmp/.kernel-later"
 	echo vpd-guest >"$tmp/etc/hostname"
 	echo "/dev/vda / ext4 defaults 0 1" >"$tmp/etc/fstab"
 	cat >"$tmp/etc/systemd/network/50-dhcp.network" <<-EOF
@@ -146,6 +151,13 @@ images)
 	in_root "$root" apt-get install -y -q --no-install-recommends "/tmp/${deb##*/}" \
 		>"$dir/install.log" 2>&1
 	rm -f "$root/tmp/${deb##*/}"
+	# Then a new kernel, from apt's cache: DKMS's kernel hook builds the
+	# module for it.
+	k=$(cat "$root/.kernel-later")
+	in_root "$root" apt-get install -y -q --no-install-recommends --no-download \
+		"linux-image-$k-unsigned" "linux-headers-$k" >>"$dir/install.log" 2>&1
+	in_root "$root" apt-get clean
+	rm -f "$root/.kernel-later"
 	sed -i 's/^VIRTIO_PCI_DMA_BOOT=.*/VIRTIO_PCI_DMA_BOOT=yes/' "$root/etc/default/virtio-pci-dma"
 	in_root "$root" update-initramfs -u -k all >>"$dir/install.log" 2>&1
 	install -m 755 "$top/scripts/vpd-guest-check" "$root/usr/local/sbin/vpd-guest-check"

@@ -61,11 +61,13 @@ has_module() { # has_module IMAGE KVER
 	debugfs -R "ls /lib/modules/$2/updates/dkms" "$1" 2>/dev/null |
 		grep -q 'virtio_pci_dma\.ko'
 }
+# 6.12 comes after the package (debian-guest.sh): DKMS's kernel hook.
+when() { case $1 in 6.1.*) echo "before the package" ;; *) echo "after the package" ;; esac; }
 for k in $(ls "$work/installed" | sed -n 's/^vmlinuz-//p'); do
 	if has_module "$work/installed/disk.img" "$k"; then
-		out "ok debian/dkms-$k (the package built the module in the guest)"
+		out "ok debian/dkms-$k (DKMS built the module in the guest for $k, installed $(when "$k"))"
 	else
-		out "not ok debian/dkms-$k (the package built the module in the guest; $work/install.log)"
+		out "not ok debian/dkms-$k (DKMS built the module in the guest for $k, installed $(when "$k"); $work/install.log)"
 	fi
 	if has_module "$work/removed/disk.img" "$k"; then
 		out "not ok debian/removed-$k (removing the package removed the module; $work/remove.log)"

@@ -50,16 +50,44 @@ static int vpd_parse_mode(const char *val, enum vpd_want *mode)
 	return 0;
 }
 
-/* Return: NULL, or why @val is no pool size. */
+/*
+ * Return: NULL, or why @val is no pool size. Decimal digits and an
+ * optional K, M or G only: memparse() would take 0x and octal forms and
+ * wrap a number too large into a small one.
+ */
 static const char *vpd_parse_pool_size(const char *val, size_t *size)
 {
-	unsigned long long s;
-	const char *why;
-	char *end;
+	static const char bad[] = "expected a size such as 256K or 4M";
+	size_t n = strspn(val, "0123456789");
+	unsigned long long s = 0;
+	unsigned int shift = 0;
+	const char *end = val + n, *why;
+	char digits[21];
 
-	s = memparse(val, &end);
-	if (end == val || (*end && *end != '\n'))
-		return "expected a size such as 256K or 4M";
+	if (!n || n >= sizeof(digits))
+		return n ? "larger than the page allocator gives in one piece" : bad;
+	memcpy(digits, val, n);
+	digits[n] = '\0';
+	if (kstrtoull(digits, 10, &s))
+		return "larger than the page allocator gives in one piece";
+	switch (*end) {
+	case 'K': case 'k':
+		shift = 10;
+		break;
+	case 'M': case 'm':
+		shift = 20;
+		break;
+	case 'G': case 'g':
+		shift = 30;
+		break;
+	}
+	if (shift)
+		end++;
+	if (*end == '\n')
+		end++;
+	if (*end)
+		return bad;
+	s = s > (ULLONG_MAX >> shift) ? ULLONG_MAX : s << shift;
 	why = vpd_pool_check_size(s);
 	if (why)
 		return why;

@@ -25,6 +25,9 @@ refuse pool_size=0 "pool_size=0: smaller than 64 KiB"
 refuse pool_size=64M "pool_size=64M: larger than the page allocator gives in one piece"
 refuse audit=2 "\`2' invalid for parameter \`audit'"
 refuse pool_size=lots "pool_size=lots: expected a size such as 256K or 4M"
+# memparse() would wrap the first to 1M and take the second as 1M.
+refuse pool_size=18014398509483008K "pool_size=18014398509483008K: larger than the page allocator gives in one piece"
+refuse pool_size=0x100000 "pool_size=0x100000: expected a size such as 256K or 4M"
 refuse policy=net:mode=fast 'policy: entry "net:mode=fast": mode is auto, direct, platform or pool'
 refuse policy=blk:pool_size=12K 'policy: entry "blk:pool_size=12K": smaller than 64 KiB'
 refuse policy=disk:audit=1 'policy: entry "disk:audit=1": a device is a PCI address or a virtio type'

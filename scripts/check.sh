@@ -150,7 +150,7 @@ for arch in "${arches[@]}"; do
 	fi
 	# Every scenario on the oldest and the newest kernel, where the
 	# kernel's APIs differ most; the core ones (a guest of each mode,
-	# IOMMU, pool, stress and the kselftests) on those between, which
+	# IOMMU, pool, hotplug) on those between, which
 	# share their APIs with one end or the other. All of them on all
 	# four would not fit make check's time.
 	mapfile -t newest < <("$top/scripts/kernels.sh" --arch "$arch" newest)

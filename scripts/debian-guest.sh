@@ -4,9 +4,11 @@
 # A real Debian 12 guest, as a user has one: systemd, Debian's 6.1 and
 # 6.12 kernels with their headers, a DHCP network, root on an ext4
 # virtio disk. The base root is made once with debootstrap from Debian's
-# packages and cached; each image is a copy of it with the package of
-# this tree (make deb) installed as a user installs it, so DKMS builds
-# the module inside it for both kernels.
+# packages and cached, with 6.1 installed and 6.12 waiting in apt's
+# cache; each image is a copy of it with the package of this tree (make
+# deb) installed as a user installs it, so DKMS builds the module inside
+# it for 6.1, then, the boot switch on, 6.12 installed as a new kernel,
+# for which the kernel's own hooks build the module and the initramfs.
 #
 #   debian-guest.sh base             prints the cached base root
 #   debian-guest.sh images DEB DIR   makes DIR/installed (the package
@@ -146,20 +148,21 @@ images)
 	cp -a --reflink=auto "$base" "$root"
 	rm -f "$root/.complete"
 	cp "$deb" "$root/tmp/"
-	# The package as a user installs it: DKMS builds for both kernels.
-	# Then the switch the admin page documents, and the initramfs again.
+	# The package as a user installs it: DKMS builds for the kernel
+	# there (6.1). Then the switch the admin page documents, and the
+	# initramfs again.
 	in_root "$root" apt-get install -y -q --no-install-recommends "/tmp/${deb##*/}" \
 		>"$dir/install.log" 2>&1
 	rm -f "$root/tmp/${deb##*/}"
-	# Then a new kernel, from apt's cache: DKMS's kernel hook builds the
-	# module for it.
+	sed -i 's/^VIRTIO_PCI_DMA_BOOT=.*/VIRTIO_PCI_DMA_BOOT=yes/' "$root/etc/default/virtio-pci-dma"
+	in_root "$root" update-initramfs -u -k all >>"$dir/install.log" 2>&1
+	# Then a new kernel, from apt's cache, the switch on: nothing but
+	# the kernel's own hooks makes its module (DKMS) and its initramfs.
 	k=$(cat "$root/.kernel-later")
 	in_root "$root" apt-get install -y -q --no-install-recommends --no-download \
 		"linux-image-$k-unsigned" "linux-headers-$k" >>"$dir/install.log" 2>&1
 	in_root "$root" apt-get clean
 	rm -f "$root/.kernel-later"
-	sed -i 's/^VIRTIO_PCI_DMA_BOOT=.*/VIRTIO_PCI_DMA_BOOT=yes/' "$root/etc/default/virtio-pci-dma"
-	in_root "$root" update-initramfs -u -k all >>"$dir/install.log" 2>&1
 	install -m 755 "$top/scripts/vpd-guest-check" "$root/usr/local/sbin/vpd-guest-check"
 	image "$root" "$dir/installed"
 	# Then removed, as a user removes it, the switch still on.

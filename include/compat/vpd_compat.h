@@ -17,6 +17,14 @@
 #include "vpd_compat_probed.h"
 
 /*
+ * Kconfig says so in a kernel tree; DKMS builds without it. Sizes from
+ * user input are parsed as 64-bit values and kept in size_t.
+ */
+#if BITS_PER_LONG != 64
+#error "virtio_pci_dma: 64-bit kernels only"
+#endif
+
+/*
  * Without an ops table per device (CONFIG_DMA_OPS until 6.9, then
  * CONFIG_ARCH_HAS_DMA_OPS) set_dma_ops() does nothing: the device would
  * keep the platform's DMA while this module believed its own installed.

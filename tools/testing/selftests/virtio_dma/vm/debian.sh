@@ -52,7 +52,10 @@ if [ -n "$reuse" ] && [ -e "$work/removed/disk.img" ]; then
 	:
 elif ! "$top/scripts/debian-guest.sh" images "$deb" "$work" >"$work.log" 2>&1; then
 	out "not ok debian/images (debian-guest.sh failed; $work.log)"
-	tail -n 20 "$work.log" | sed 's/^/# /'
+	# apt's and DKMS's own words are in the step's log.
+	for f in "$work.log" "$work/install.log" "$work/remove.log"; do
+		[ -s "$f" ] && tail -n 20 "$f" | sed 's/^/# /'
+	done
 	exit 1
 fi
 # DKMS built the module in the guest for each kernel, and removing the

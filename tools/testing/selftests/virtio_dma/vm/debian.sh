@@ -44,7 +44,7 @@ mkdir -p "$build"
 out() { echo "$*"; [ -z "$results" ] || echo "$*" >>"$results"; }
 
 # The images: the package installed (one), then removed (the other).
-deb=$(ls "$build"/deb/virtio-pci-dma-dkms_*_all.deb 2>/dev/null | tail -n 1)
+deb=$(ls "$build"/deb/virtio-pci-dma-dkms_*_all.deb 2>/dev/null | tail -n 1 || :)
 [ -n "$deb" ] || make -s -C "$top" BUILD="$build" deb >/dev/null
 deb=$(ls "$build"/deb/virtio-pci-dma-dkms_*_all.deb | tail -n 1)
 # --reuse: the images of an earlier run of the same package (developing).

@@ -59,17 +59,20 @@ static const char *vpd_parse_pool_size(const char *val, size_t *size)
 {
 	static const char bad[] = "expected a size such as 256K or 4M";
 	size_t n = strspn(val, "0123456789");
-	unsigned long long s = 0;
+	unsigned long long s = ULLONG_MAX;
 	unsigned int shift = 0;
 	const char *end = val + n, *why;
 	char digits[21];
 
-	if (!n || n >= sizeof(digits))
-		return n ? "larger than the page allocator gives in one piece" : bad;
-	memcpy(digits, val, n);
-	digits[n] = '\0';
-	if (kstrtoull(digits, 10, &s))
-		return "larger than the page allocator gives in one piece";
+	if (!n)
+		return bad;
+	/* Too many digits saturates, as a shift does: the size check says so. */
+	if (n < sizeof(digits)) {
+		memcpy(digits, val, n);
+		digits[n] = '\0';
+		if (kstrtoull(digits, 10, &s))
+			s = ULLONG_MAX;
+	}
 	switch (*end) {
 	case 'K': case 'k':
 		shift = 10;

@@ -154,24 +154,49 @@ scenario_var() {
 textpoke_race='int3: 0000 \[#'
 
 # run_one KVER SCENARIO: boots one guest and writes DIR/SCENARIO.result,
-# one "ok|not ok NAME" line per test. A guest whose vCPUs run in parallel
-# and that died of a known fault of QEMU's boots again, twice at most,
-# and the result says so: only when its first bad dmesg line is the
-# race's above and no test had failed before, or when QEMU itself died
-# of a SIGSEGV before the first test began (before this module was
-# loaded), so that QEMU neither fails a run nor hides a failure of ours.
+# one "ok|not ok NAME" line per test. A guest boots again, twice at most,
+# and the result says so, only where it died of something before this
+# module could play a part, so that QEMU or an early boot neither fails
+# a run nor hides a failure of ours: a guest that never reached
+# userspace (boot_watchdog), where the module is loaded; and, where its
+# vCPUs run in parallel, one whose first bad dmesg line is the race's
+# above with no test failed before, or whose QEMU died of a SIGSEGV
+# before the first test began.
 run_one() {
-	local attempt why res=$build/vm/$1/$2.result
-	rm -f "$build/vm/$1/$2.retries" "$build/vm/$1/$2".{log,qemu}.race*
+	local attempt why kind res=$build/vm/$1/$2.result work=$build/vm/$1/$2.work
+	rm -f "$build/vm/$1/$2.retries" "$build/vm/$1/$2".{log,qemu}.{race,stall}*
 	for attempt in 1 2 3; do
 		run_guest "$@"
-		[ "$(scenario_var "$scenario_dir/${2%%+*}.scn" TCG_THREADS)" = multi ] || return 0
-		why=$(qemu_fault "$res") || return 0
-		cp "$build/vm/$1/$2.log" "$build/vm/$1/$2.log.race$attempt"
-		cp "$build/vm/$1/$2.work/qemu.out" "$build/vm/$1/$2.qemu.race$attempt" 2>/dev/null || :
+		if [ -e "$work/boot-stalled" ]; then
+			kind=stall why="a stall in early boot ($(cat "$work/boot-stalled"))"
+		elif [ "$(scenario_var "$scenario_dir/${2%%+*}.scn" TCG_THREADS)" = multi ] &&
+			why=$(qemu_fault "$res"); then
+			kind=race
+		else
+			return 0
+		fi
+		cp "$build/vm/$1/$2.log" "$build/vm/$1/$2.log.$kind$attempt"
+		cp "$work/qemu.out" "$build/vm/$1/$2.qemu.$kind$attempt" 2>/dev/null || :
 		echo "# $1/$2: attempt $attempt died of $why$([ $attempt -lt 3 ] && echo ', booting again')" \
 			>>"$build/vm/$1/$2.retries"
 	done
+}
+
+# boot_watchdog LOG WORKDIR SECONDS: a guest whose /init has not said so
+# on the console ("# vpd: userspace") after SECONDS stalled in early
+# boot, before the module could be loaded (once, on the debug kernel, at
+# "tsc: Unable to calibrate against PIT", where every other guest went
+# on to bring up its second vCPU): its QEMU is stopped at once rather
+# than at the scenario's timeout, and WORKDIR/boot-stalled says so.
+boot_watchdog() {
+	local i=0
+	while [ "$i" -lt "$3" ]; do
+		grep -q '^# vpd: userspace' "$1" 2>/dev/null && return 0
+		sleep 1
+		i=$((i + 1))
+	done
+	echo "no userspace after ${3}s" >"$2/boot-stalled"
+	kill "$(cat "$2/qemu.pid" 2>/dev/null)" 2>/dev/null || :
 }
 
 # qemu_fault RESULT: did the guest die of a known fault of QEMU's
@@ -232,12 +257,19 @@ run_guest() {
 	host_agent "$log" "$work" &
 	start=$(date +%s)
 	timeout=$((${timeout:-300} * timeout_scale))
+	# A third of the timeout, a minute at least: a debug boot under
+	# KASAN reaches userspace in about a minute and a half, others in
+	# seconds.
+	boot_watchdog "$log" "$work" $((timeout / 3 > 60 ? timeout / 3 : 60)) &
+	local dog=$!
 	timeout --kill-after=10 "$timeout" \
-		"${wrap[@]}" "$(arch_qemu)" "${args[@]}" \
+		"${wrap[@]}" "$(arch_qemu)" "${args[@]}" -pidfile "$work/qemu.pid" \
 		-qmp "unix:$work/qmp.sock,server=on,wait=off" \
 		-kernel "$(image_of "$kver")" -initrd "$dir/initramfs.cpio" \
 		-append "$(arch_cmdline) panic=-1 loglevel=5 vpd.scenario=$name vpd.timeout=$timeout $(arch_iommu_cmdline "$iommu") $(arch_threads_cmdline "$threads") $debug_cmdline $append" \
 		-serial "file:$log" </dev/null >"$work/qemu.out" 2>&1 || rc=$?
+	kill "$dog" 2>/dev/null || :
+	wait "$dog" 2>/dev/null || :
 	kill "$(cat "$work/agent.pid" 2>/dev/null)" 2>/dev/null
 	arch_device_cleanup "$work"
 	# What a scenario provokes on purpose; on the debug kernel also what
@@ -249,6 +281,8 @@ run_guest() {
 		allowed=${allowed:+$allowed|}$debug_allowed
 	parse_log "$kver/$name" "$log" "$rc" "$(($(date +%s) - start))" \
 		"$allowed" >"$res"
+	[ ! -e "$work/boot-stalled" ] ||
+		echo "not ok $kver/$name/boot ($(cat "$work/boot-stalled"))" >>"$res"
 }
 
 # qmp WORKDIR JSON: one command to the guest's QEMU monitor.

@@ -21,7 +21,8 @@
 # host's architecture only: there vpd_dio and pktgen do the I/O).
 # --kernel: on x86 the default, 6.12: under icount QEMU 7.2 never brings
 # up the second vCPU of Debian's 6.1 (the boot stops at "Booting SMP
-# configuration"), so a full or quick run of a 6.1 guest times out.
+# configuration"), so a full or quick run of a 6.1 guest fails: the
+# runner's boot watchdog stops it, three times.
 
 set -euo pipefail
 

@@ -58,12 +58,17 @@ static int vpd_parse_mode(const char *val, enum vpd_want *mode)
 static const char *vpd_parse_pool_size(const char *val, size_t *size)
 {
 	static const char bad[] = "expected a size such as 256K or 4M";
-	size_t n = strspn(val, "0123456789");
 	unsigned long long s = ULLONG_MAX;
 	unsigned int shift = 0;
-	const char *end = val + n, *why;
+	const char *end, *why;
 	char digits[21];
+	size_t n;
 
+	/* Leading zeros count for nothing, not even as too many digits. */
+	while (val[0] == '0' && isdigit(val[1]))
+		val++;
+	n = strspn(val, "0123456789");
+	end = val + n;
 	if (!n)
 		return bad;
 	/* Too many digits saturates, as a shift does: the size check says so. */

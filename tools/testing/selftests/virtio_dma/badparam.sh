@@ -28,9 +28,19 @@ refuse pool_size=lots "pool_size=lots: expected a size such as 256K or 4M"
 # memparse() would wrap the first to 1M and take the second as 1M.
 refuse pool_size=18014398509483008K "pool_size=18014398509483008K: larger than the page allocator gives in one piece"
 refuse pool_size=0x100000 "pool_size=0x100000: expected a size such as 256K or 4M"
+# More digits than any size has: too large, not a wrapped small size; a
+# bad suffix after them is still a bad suffix.
+refuse pool_size=123456789012345678901 "pool_size=123456789012345678901: larger than the page allocator gives in one piece"
+refuse pool_size=99999999999999999999 "pool_size=99999999999999999999: larger than the page allocator gives in one piece"
+refuse pool_size=123456789012345678901X "pool_size=123456789012345678901X: expected a size such as 256K or 4M"
 refuse policy=net:mode=fast 'policy: entry "net:mode=fast": mode is auto, direct, platform or pool'
 refuse policy=blk:pool_size=12K 'policy: entry "blk:pool_size=12K": smaller than 64 KiB'
 refuse policy=disk:audit=1 'policy: entry "disk:audit=1": a device is a PCI address or a virtio type'
+# Leading zeros are no digits too many.
+vpd_load pool_size=000000000000000000000000064K
+vpd_check "pool_size with leading zeros loads" vpd_loaded
+vpd_check "pool_size reads back" test "$(cat /sys/module/$VPD_MODULE/parameters/pool_size)" = 65536
+vpd_unload
 vpd_load dma_mode=direct force_arch_dma=0 policy=net:mode=pool,pool_size=1M
 vpd_check "valid parameters load" vpd_loaded
 vpd_check "dma_mode reads back" test "$(cat /sys/module/$VPD_MODULE/parameters/dma_mode)" = direct

@@ -167,10 +167,7 @@ run_one() {
 	rm -f "$build/vm/$1/$2.retries" "$build/vm/$1/$2".{log,qemu}.{race,stall}*
 	for attempt in 1 2 3; do
 		run_guest "$@"
-		# A console with the test plan on it did reach userspace, whatever
-		# garbled the watchdog's line.
-		if [ -e "$work/boot-stalled" ] &&
-			! grep -q '^1\.\.[0-9]' "$build/vm/$1/$2.log.clean"; then
+		if stalled "$work" "$build/vm/$1/$2.log.clean"; then
 			kind=stall why="a stall in early boot ($(cat "$work/boot-stalled"))"
 		elif [ "$(scenario_var "$scenario_dir/${2%%+*}.scn" TCG_THREADS)" = multi ] &&
 			why=$(qemu_fault "$res"); then
@@ -206,6 +203,13 @@ boot_watchdog() {
 	sleep infinity &
 	s=$!
 	wait $s
+}
+
+# stalled WORKDIR LOG: did the boot watchdog stop this guest before
+# userspace? A console with the test plan on it (LOG, cleaned) did reach
+# userspace, whatever garbled the watchdog's line.
+stalled() {
+	[ -e "$1/boot-stalled" ] && ! grep -q '^1\.\.[0-9]' "$2"
 }
 
 # qemu_fault RESULT: did the guest die of a known fault of QEMU's
@@ -291,7 +295,7 @@ run_guest() {
 		allowed=${allowed:+$allowed|}$debug_allowed
 	parse_log "$kver/$name" "$log" "$rc" "$(($(date +%s) - start))" \
 		"$allowed" >"$res"
-	[ ! -e "$work/boot-stalled" ] || grep -q '^1\.\.[0-9]' "$log.clean" ||
+	! stalled "$work" "$log.clean" ||
 		echo "not ok $kver/$name/boot ($(cat "$work/boot-stalled"))" >>"$res"
 }
 

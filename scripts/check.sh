@@ -150,8 +150,8 @@ for arch in "${arches[@]}"; do
 	fi
 	# Every scenario on the oldest and the newest kernel, where the
 	# kernel's APIs differ most; the core ones (a guest of each mode,
-	# IOMMU, pool, hotplug) on those between, which
-	# share their APIs with one end or the other. All of them on all
+	# IOMMU, pool, hotplug, the installed kselftest suite) on those
+	# between, which share their APIs with one end or the other. All of them on all
 	# four would not fit make check's time.
 	mapfile -t newest < <("$top/scripts/kernels.sh" --arch "$arch" newest)
 	[ ${#newest[@]} -gt 0 ] || continue

@@ -22,8 +22,8 @@ fi
 net=$!
 # A tiny swiotlb: four more readers, each asking for 4 MiB at once (64
 # requests of 64 KiB, two plugs of 32), keep more in flight than it
-# holds whatever the network holds. Three readers of 2 MiB did not, once,
-# on the debug kernel: its slower submissions let completions keep up.
+# holds whatever the network holds, where the disk is slow enough to let
+# requests pile up (exhaust-swiotlb's is).
 readers=
 if [ "${EXPECT_EXHAUST:-pool}" = swiotlb ]; then
 	for i in 1 2 3 4; do

@@ -162,6 +162,17 @@ arch_device_args() {
 			d+=(-blockdev "driver=raw,node-name=blk$n,file.driver=file,file.filename=$work/blk$n.img,cache.no-flush=on"
 				-device "virtio-blk-pci,drive=blk$n,serial=vpd-blk$n$opts")
 			;;
+		blkslow)
+			# A disk that answers at 8 MiB/s (QEMU's throttle
+			# filter), as a busy host's would: the guest's requests
+			# stay in flight, their buffers mapped, however slowly
+			# it submits them (a debug kernel).
+			truncate -s 64M "$work/blk$n.img"
+			d+=(-object "throttle-group,id=tg$n,x-bps-total=8388608"
+				-blockdev "driver=raw,node-name=raw$n,file.driver=file,file.filename=$work/blk$n.img,cache.no-flush=on"
+				-blockdev "driver=throttle,node-name=blk$n,throttle-group=tg$n,file=raw$n"
+				-device "virtio-blk-pci,drive=blk$n,serial=vpd-slow$n$opts")
+			;;
 		blknull)
 			# Nothing behind the disk: the transport's own cost.
 			d+=(-blockdev "driver=null-co,node-name=blk$n,size=1073741824,read-zeroes=off"

@@ -59,6 +59,7 @@ no_warnings() { # no_warnings LOG COMMAND...: the command passes, printing no wa
 
 [ ${#arches[@]} -gt 0 ] || arches=("$(uname -m)")
 record checkpatch make -s -C "$top" BUILD="$build" checkpatch
+[ -n "$debug" ] || record docs "$top/scripts/docs-check.sh"
 
 # scripts/compat-probe.sh over every target's headers, and over headers
 # with each known form taken out (scripts/compat-check.sh).

@@ -65,7 +65,7 @@ fi
 tools="make gcc libc6-dev perl kmod cpio xz-utils zstd busybox-static
 	sparse linux-source-6.1 qemu-system-x86 qemu-utils procps coreutils
 	rsync socat iproute2 fio iperf3 gnuplot-nox debootstrap util-linux
-	debhelper dh-dkms dkms e2fsprogs python3"
+	debhelper dh-dkms dkms e2fsprogs python3 python3-docutils"
 
 case $arch in
 x86_64 | x86 | amd64)

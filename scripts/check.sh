@@ -152,8 +152,9 @@ for arch in "${arches[@]}"; do
 	# Every scenario on the oldest and the newest kernel, where the
 	# kernel's APIs differ most; the core ones (a guest of each mode,
 	# IOMMU, pool, hotplug, the installed kselftest suite) on those
-	# between, which share their APIs with one end or the other. All of them on all
-	# four would not fit make check's time.
+	# between, which share their APIs with one end or the other but are
+	# other builds (compiler, configuration, backports). All of them on
+	# all four would not fit make check's time.
 	mapfile -t newest < <("$top/scripts/kernels.sh" --arch "$arch" newest)
 	[ ${#newest[@]} -gt 0 ] || continue
 	ends=(--kernel "${newest[0]}") middle=()

@@ -247,7 +247,7 @@ vpd_reader() {
 	# background so that the trap runs at once, not when dd has read the
 	# whole disk.
 	(vpd_lower
-	trap 'kill $dd 2>/dev/null; exit 0' TERM
+	trap 'kill $dd 2>/dev/null; wait $dd; exit 0' TERM
 	while :; do
 		dd if="/dev/$1" of=/dev/null bs="${2:-64k}" iflag=direct 2>/dev/null &
 		dd=$!

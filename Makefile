@@ -28,10 +28,11 @@ KBUILD_ARGS := ARCH=$(KARCH) $(if $(CROSS_COMPILE),CROSS_COMPILE=$(CROSS_COMPILE
 KERNELS := $(TOP)/scripts/kernels.sh --arch $(GARCH)
 
 # The machines' own kernel has no headers: fall back to the newest
-# installed Debian header tree that has a bootable image next to it.
+# installed Debian header tree that has a bootable image next to it
+# (none before make deps: KDIR is then empty and module says so).
 KDIR ?= $(firstword $(if $(CROSS_COMPILE),,$(wildcard /lib/modules/$(shell uname -r)/build)) \
-		    $(shell $(KERNELS) kdir $$($(KERNELS) default)))
-KVER = $(shell $(KERNELS) kver $(KDIR))
+		    $(shell k=$$($(KERNELS) default) && [ -n "$$k" ] && $(KERNELS) kdir "$$k"))
+KVER = $(if $(KDIR),$(shell $(KERNELS) kver $(KDIR)))
 OUT = $(BUILD)/$(KVER)
 
 # Modules that only tests and benchmarks load, one directory each.
@@ -47,7 +48,7 @@ all: module
 
 # A kernel of the trixie build root (scripts/build-root.sh) is built in
 # that root, with its gcc-14: the same target, run there.
-BROOT := $(shell $(KERNELS) builder $(KDIR))
+BROOT := $(if $(KDIR),$(shell $(KERNELS) builder $(KDIR)))
 
 # Each kernel gets its own object tree: the sources are linked in file by
 # file, so two kernels never share an object file.

@@ -30,9 +30,11 @@ KERNELS := $(TOP)/scripts/kernels.sh --arch $(GARCH)
 # The machines' own kernel has no headers: fall back to the newest
 # installed Debian header tree that has a bootable image next to it
 # (none before make deps: KDIR is then empty and module says so).
-KDIR ?= $(firstword $(if $(CROSS_COMPILE),,$(wildcard /lib/modules/$(shell uname -r)/build)) \
+ifeq ($(origin KDIR),undefined)
+KDIR := $(firstword $(if $(CROSS_COMPILE),,$(wildcard /lib/modules/$(shell uname -r)/build)) \
 		    $(shell k=$$($(KERNELS) default) && [ -n "$$k" ] && $(KERNELS) kdir "$$k"))
-KVER = $(if $(KDIR),$(shell $(KERNELS) kver $(KDIR)))
+endif
+KVER := $(if $(KDIR),$(shell $(KERNELS) kver $(KDIR)))
 OUT = $(BUILD)/$(KVER)
 
 # Modules that only tests and benchmarks load, one directory each.

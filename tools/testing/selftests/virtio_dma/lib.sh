@@ -246,13 +246,20 @@ vpd_reader() {
 	# Its output must not hold the caller's $(...) open. dd runs in the
 	# background so that the trap runs at once, not when dd has read the
 	# whole disk.
+	# $dd is set only while that dd may run: a TERM between starting one
+	# and taking its pid is acted on after.
 	(vpd_lower
-	trap 'kill $dd 2>/dev/null; wait $dd; exit 0' TERM
-	while :; do
+	dd='' stop=''
+	trap 'stop=1; [ -z "$dd" ] || { kill $dd; wait $dd; exit 0; }' TERM
+	while [ -z "$stop" ]; do
 		dd if="/dev/$1" of=/dev/null bs="${2:-64k}" iflag=direct 2>/dev/null &
 		dd=$!
+		[ -z "$stop" ] || break
 		wait $dd || exit 1
-	done) >/dev/null 2>&1 &
+		dd=''
+	done
+	[ -z "$dd" ] || { kill $dd; wait $dd; }
+	exit 0) >/dev/null 2>&1 &
 	echo $!
 }
 

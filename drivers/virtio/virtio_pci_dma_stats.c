@@ -40,9 +40,18 @@ static u64 vpd_stats_sum(struct vpd_stats *s, size_t offset)
 #define vpd_stat(s, field) \
 	vpd_stats_sum(s, offsetof(struct vpd_cpu_stats, field))
 
+/*
+ * Exact at rest. Under load the sums are not one snapshot: unmaps are
+ * read first, so that an unmap counted has its map counted too, and a
+ * difference below zero (another CPU's counts, unordered) reads 0, not
+ * 2^64 less a few.
+ */
 u64 vpd_stats_outstanding(struct vpd_stats *s)
 {
-	return vpd_stat(s, maps) - vpd_stat(s, unmaps);
+	u64 unmaps = vpd_stat(s, unmaps);
+	u64 maps = vpd_stat(s, maps);
+
+	return maps > unmaps ? maps - unmaps : 0;
 }
 
 static ssize_t mode_show(struct device *dev, struct device_attribute *attr,

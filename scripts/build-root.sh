@@ -167,9 +167,11 @@ apt_in_root apt-get update -qq
 found=$(kernels | sort -uV)
 pkgs=$(for k in $found; do kernel_packages "$k"; done)
 echo "build-root: installing $(echo $pkgs)" >&2
+# perl: 6.12's scripts/kernel-doc, which W=1 runs, needs more of it than
+# minbase's perl-base (Pod::Usage).
 # shellcheck disable=SC2086
 apt_in_root apt-get install -y -qq --no-install-recommends \
-	make gcc-14 libc6-dev kmod xz-utils zstd $pkgs >/dev/null
+	make gcc-14 libc6-dev kmod xz-utils zstd perl $pkgs >/dev/null
 apt_in_root apt-get clean
 fetch_sparse
 

@@ -9,7 +9,7 @@
 #   make all-kernels      build for every installed target kernel
 #   make W=1 / make sparse / make checkpatch
 #   make run              boot a guest whose virtio devices use the module
-#   make check            every test, on every target kernel, in QEMU
+#   make check            the tests, on every target kernel, in QEMU
 #   make check-debug      the tests on a debug kernel (KASAN, lockdep, ...)
 #   make bench [QUICK=1]  what each DMA mode costs, against virtio_pci
 #   make deps             install what the above need from Debian's packages

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # What 'make check' runs: the host-side checks (a warning-free W=1 build
-# and sparse for every target kernel, checkpatch) and then every scenario
-# in QEMU guests of every target kernel. Each check is one result line;
-# the last line printed is the "N passed, N failed" summary.
+# and sparse for every target kernel, checkpatch) and then the scenarios
+# in QEMU guests of every target kernel (which ones where: below). Each
+# check is one result line; the last line printed is the "N passed, N
+# failed" summary.
 #
 #   check.sh [--arch A]... [--build DIR] [--debug] [SCENARIO...]
 #
@@ -58,6 +59,16 @@ no_warnings() { # no_warnings LOG COMMAND...: the command passes, printing no wa
 }
 
 [ ${#arches[@]} -gt 0 ] || arches=("$(uname -m)")
+
+# The run's seed: it draws the configuration sweep below and which end
+# kernel runs each audit variant. VPD_SWEEP_SEED=N repeats a run's draws.
+seed=${VPD_SWEEP_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
+case $seed in
+'' | *[!0-9]*) echo "check.sh: VPD_SWEEP_SEED=$seed: expected a number" >&2; exit 2 ;;
+esac
+seed=$((10#$seed))
+[ -n "$debug" ] || [ $# -gt 0 ] ||
+	echo "# seed $seed (VPD_SWEEP_SEED=$seed make check draws the same sweep and audit split)"
 record checkpatch make -s -C "$top" BUILD="$build" checkpatch
 [ -n "$debug" ] || record docs "$top/scripts/docs-check.sh"
 
@@ -112,6 +123,31 @@ scenarios() {
 	done
 }
 
+# split_audit SEED OLDEST NEWEST NAME...: the names, each audit variant
+# bound to one of the two kernels (run.sh's NAME@KERNEL), alternately
+# from a start the seed draws (so a seed repeats a split only for the
+# same set of scenarios).
+split_audit() {
+	local seed=$1 old=$2 new=$3 n name
+	shift 3
+	n=$seed
+	for name in "$@"; do
+		case $name in
+		*+audit)
+			if [ "$old" = "$new" ]; then
+				echo "$name"
+			elif [ $((n % 2)) -eq 0 ]; then
+				echo "$name@$old"
+			else
+				echo "$name@$new"
+			fi
+			n=$((n + 1))
+			;;
+		*) echo "$name" ;;
+		esac
+	done
+}
+
 for arch in "${arches[@]}"; do
 	mk() { make -s -C "$top" ARCH="$arch" BUILD="$build" "$@"; }
 	kernels=$("$top/scripts/kernels.sh" --arch "$arch" list)
@@ -157,13 +193,19 @@ for arch in "${arches[@]}"; do
 	# all four would not fit make check's time.
 	mapfile -t newest < <("$top/scripts/kernels.sh" --arch "$arch" newest)
 	[ ${#newest[@]} -gt 0 ] || continue
+	# The audit variants (the same guests with audit=1) are split
+	# between the two ends: each runs once, on the oldest or the newest
+	# kernel as the seed draws, so that over runs every variant meets
+	# both kernels' DMA APIs. The kernels between run the core
+	# scenarios without them.
 	ends=(--kernel "${newest[0]}") middle=()
 	[ ${#newest[@]} -eq 1 ] || ends+=(--kernel "${newest[-1]}")
 	for k in "${newest[@]:1:${#newest[@]}-2}"; do
 		middle+=(--kernel "$k")
 	done
+	mapfile -t names < <(split_audit "$seed" "${newest[0]}" "${newest[-1]}" "${names[@]}")
 	run "${ends[@]}" "${names[@]}"
-	mapfile -t core < <(scenarios "$arch" core)
+	mapfile -t core < <(scenarios "$arch" core | grep -v '+audit$')
 	[ ${#middle[@]} -eq 0 ] || [ ${#core[@]} -eq 0 ] || run "${middle[@]}" "${core[@]}"
 done
 
@@ -188,8 +230,6 @@ sweep() {
 	return 0
 }
 if [ $# -eq 0 ] && [ -z "$debug" ] && [[ " ${arches[*]} " == *" x86_64 "* ]]; then
-	seed=${VPD_SWEEP_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
-	echo "# sweep: seed $seed (VPD_SWEEP_SEED=$seed make check draws the same)"
 	record "sweep-drawn-$seed" sweep "$seed"
 	grep -E '^(# sweep: |(not )?ok )' "$logs/sweep-drawn-$seed.log" || true
 fi

@@ -17,7 +17,8 @@
 # benchmark tools).
 #
 # SCENARIO+audit runs a scenario with audit=1 and the audit's own check
-# before the devices unbind.
+# before the devices unbind. SCENARIO@KVER runs it on that kernel only
+# (make check's split of the audit variants).
 #
 # Results come back as KTAP on the guest's serial console. A scenario
 # fails on a missing result, a timeout, or a bad line in the guest's dmesg.
@@ -387,12 +388,18 @@ done
 
 # Scenarios run side by side, one guest per core.
 pairs=()
-for s in "${scenarios[@]}"; do
+for a in "${scenarios[@]}"; do
+	s=${a%%@*} only=
+	[ "$s" = "$a" ] || only=${a#*@}
+	[ -z "$only" ] || [[ " ${kernels[*]} " == *" $only "* ]] ||
+		{ echo "run.sh: $a: $only is not among the kernels run" >&2; exit 2; }
 	[ -f "$scenario_dir/${s%%+*}.scn" ] || { echo "run.sh: no scenario '$s'" >&2; exit 2; }
 	for k in "${kernels[@]}"; do
+		[ -z "$only" ] || [ "$k" = "$only" ] || continue
 		pairs+=("$k $s")
 	done
 done
+[ ${#pairs[@]} -gt 0 ] || { echo "run.sh: no scenario for these kernels" >&2; exit 2; }
 running=0
 for p in "${pairs[@]}"; do
 	# shellcheck disable=SC2086

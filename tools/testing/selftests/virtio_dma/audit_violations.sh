@@ -13,7 +13,7 @@ vpd_require_param audit Y
 [ -n "${EXPECT_AUDIT:-}" ] || vpd_skip "needs the kinds of violation to expect (EXPECT_AUDIT)"
 modinfo vpd_audit_test >/dev/null 2>&1 || vpd_skip "vpd_audit_test module not installed"
 disk=$(vpd_ours /sys/block/vd* | head -n 1)
-[ -n "$disk" ] || vpd_skip "no virtio-blk disk on $VPD_DRIVER"
+[ -n "$disk" ] || vpd_absent "no virtio-blk disk on $VPD_DRIVER"
 bdf=$(vpd_bdf_of "$disk/device")
 file=/sys/kernel/debug/virtio_dma/$bdf/audit
 

@@ -24,7 +24,7 @@ cache=/sys/kernel/slab/vpd_audit_map
 [ -w "$fs/cache-filter" ] || vpd_skip "no failslab (CONFIG_FAILSLAB)"
 [ "$(cat "$cache/failslab" 2>/dev/null)" = 1 ] ||
 	vpd_skip "vpd_audit_map not marked for failslab: boot with slub_debug=a,vpd_audit_map"
-bdf=$(vpd_blk_bdf) || vpd_skip "no virtio-blk device on $VPD_DRIVER"
+bdf=$(vpd_blk_bdf) || vpd_absent "no virtio-blk device on $VPD_DRIVER"
 file=/sys/kernel/debug/virtio_dma/$bdf/audit
 untracked() { awk '$1 == "untracked" { print $2 }' "$file"; }
 

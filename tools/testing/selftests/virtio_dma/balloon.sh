@@ -17,7 +17,7 @@ for v in /sys/bus/virtio/devices/*; do
 	[ "$(vpd_driver_of "$(vpd_bdf_of "$v")")" = "$VPD_DRIVER" ] || continue
 	found=$v
 done
-[ -n "$found" ] || vpd_skip "no virtio-balloon on $VPD_DRIVER"
+[ -n "$found" ] || vpd_absent "no virtio-balloon on $VPD_DRIVER"
 bdf=$(vpd_bdf_of "$found")
 if [ "${EXPECT_BALLOON:-}" = refused ]; then
 	vpd_check "virtio_balloon not bound" test ! -e "$found/driver"

@@ -23,7 +23,7 @@ bigio_pass() {
 
 vpd_setup
 disks=$(vpd_ours /sys/block/vd* /sys/block/sd*)
-[ -n "$disks" ] || vpd_skip "no virtio disk on $VPD_DRIVER"
+[ -n "$disks" ] || vpd_absent "no virtio disk on $VPD_DRIVER"
 for disk in $disks; do
 	d=${disk##*/}
 	q=$disk/queue

@@ -9,7 +9,7 @@
 
 vpd_setup
 disks=$(vpd_ours /sys/block/vd*)
-[ -n "$disks" ] || vpd_skip "no virtio-blk disk on $VPD_DRIVER"
+[ -n "$disks" ] || vpd_absent "no virtio-blk disk on $VPD_DRIVER"
 for disk in $disks; do
 	bdf=$(vpd_bdf_of "$disk/device")
 	observed=$(vpd_stat "$bdf" observed)

@@ -14,7 +14,7 @@ while [ -z "$port" ] && [ $i -lt 50 ]; do
 	[ -n "$port" ] || sleep 0.1
 	i=$((i + 1))
 done
-[ -n "$port" ] || vpd_skip "no virtio-console port named vpd.echo"
+[ -n "$port" ] || vpd_absent "no virtio-console port named vpd.echo"
 dev=/dev/$(basename "$(dirname "$port")")
 size=1048576
 dd if=/dev/urandom of=/tmp/con.out bs=65536 count=$((size / 65536)) 2>/dev/null

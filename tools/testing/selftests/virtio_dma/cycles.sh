@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 vpd_setup
-bdf=$(vpd_blk_bdf) || vpd_skip "no virtio-blk device on $VPD_DRIVER"
+bdf=$(vpd_blk_bdf) || vpd_absent "no virtio-blk device on $VPD_DRIVER"
 
 # What was freed must leave the slab counts: RCU callbacks run (on a
 # debug kernel kmemleak frees its records through RCU), and emptied

@@ -26,7 +26,7 @@ vpd_until() {
 gone() { for b in "$@"; do [ ! -e "/sys/bus/pci/devices/$b" ] || return 1; done; }
 here() { for b in "$@"; do [ -e "/sys/bus/pci/devices/$b" ] || return 1; done; }
 
-blk=$(vpd_blk_bdf) || vpd_skip "no virtio-blk device on $VPD_DRIVER"
+blk=$(vpd_blk_bdf) || vpd_absent "no virtio-blk device on $VPD_DRIVER"
 net=$(vpd_bdf_of "$(vpd_ours /sys/class/net/* | head -n 1)/device")
 bdfs="$blk $net"
 vpd_dmesg_mark
@@ -42,7 +42,7 @@ done
 vpd_check "$bdfs unplugged" vpd_until 60 gone $bdfs
 vpd_check "the disk reader ended by itself" vpd_ended "$reader"
 vpd_check "the stream ended by itself" vpd_ended "$stream" 60
-leaks=$(vpd_dmesg_new | grep -E 'still outstanding|still allocated|audit: ')
+leaks=$(vpd_dmesg_new | grep -E 'still outstanding|still allocated|leaked|audit: ')
 vpd_check "nothing left mapped" test -z "$leaks"
 
 for id in $VPD_HOTPLUG; do

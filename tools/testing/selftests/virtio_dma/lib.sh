@@ -18,6 +18,14 @@ VPD_DRIVER_DIR=/sys/bus/pci/drivers/$VPD_DRIVER
 vpd_log() { echo "$*"; }
 vpd_fail() { echo "FAIL: $*"; exit $KSFT_FAIL; }
 vpd_skip() { echo "SKIP: $*"; exit $KSFT_SKIP; }
+# vpd_absent WHAT: a device the test needs is not there. In the runner's
+# scenarios, which give each test its device, that is a failure (a driver
+# that could not set up its queues, say), not a skip; elsewhere the
+# guest may just lack it.
+vpd_absent() {
+	[ -z "${VPD_SCENARIO:-}" ] || vpd_fail "$* (the scenario has one)"
+	vpd_skip "$*"
+}
 
 # vpd_host REQUEST: asks the runner's host agent (vm/run.sh) for something,
 # on the console at once: a test's own output reaches it only at the end.
@@ -238,7 +246,7 @@ vpd_lower() {
 	renice 19 -p "$self" >/dev/null
 }
 
-# vpd_reader DISK [BS]: reads DISK with O_DIRECT in BS blocks (64k) until it
+# vpd_reader DISK [BS]: reads DISK with O_DIRECT in BS blocks (VPD_READER_BS, 64k) until it
 # fails or is killed (SIGTERM, which ends its dd too); prints its pid. A
 # block above max_sectors_kb is split into requests that are all in flight
 # at once.
@@ -252,7 +260,7 @@ vpd_reader() {
 	dd='' stop=''
 	trap 'stop=1; [ -z "$dd" ] || { kill $dd; wait $dd; exit 0; }' TERM
 	while [ -z "$stop" ]; do
-		dd if="/dev/$1" of=/dev/null bs="${2:-64k}" iflag=direct 2>/dev/null &
+		dd if="/dev/$1" of=/dev/null bs="${2:-${VPD_READER_BS:-64k}}" iflag=direct 2>/dev/null &
 		dd=$!
 		[ -z "$stop" ] || break
 		wait $dd || exit 1

@@ -13,7 +13,7 @@ vpd_setup
 want=${VPD_MAX_SECTORS:-default}
 [ "$want" = default ] && vpd_skip "VPD_MAX_SECTORS=default: nothing to set"
 disks=$(vpd_ours /sys/block/vd* /sys/block/sd*)
-[ -n "$disks" ] || vpd_skip "no virtio disk on $VPD_DRIVER"
+[ -n "$disks" ] || vpd_absent "no virtio disk on $VPD_DRIVER"
 for disk in $disks; do
 	hw=$(cat "$disk/queue/max_hw_sectors_kb")
 	case $want in

@@ -17,7 +17,7 @@ bdf=
 for d in $(vpd_virtio_pci_devices); do
 	[ "$(vpd_driver_of "$d")" = "$VPD_DRIVER" ] && { bdf=$d; break; }
 done
-[ -n "$bdf" ] || vpd_skip "no device on $VPD_DRIVER"
+[ -n "$bdf" ] || vpd_absent "no device on $VPD_DRIVER"
 mode=$(vpd_mode "$bdf")
 # dma-debug's debug_dma_map_resource() (gone once dma_map_resource() went
 # through dma_map_phys()) records a failed mapping as a live one: the

@@ -9,7 +9,7 @@
 vpd_setup
 [ -n "${VPD_NET_ADDR:-}" ] || vpd_skip "VPD_NET_ADDR names no echo server"
 ifaces=$(vpd_ours /sys/class/net/*)
-[ -n "$ifaces" ] || vpd_skip "no virtio-net interface on $VPD_DRIVER"
+[ -n "$ifaces" ] || vpd_absent "no virtio-net interface on $VPD_DRIVER"
 iface=$(echo "$ifaces" | head -n 1)
 iface=${iface##*/}
 ip link set "$iface" up

@@ -14,12 +14,12 @@ p=/sys/module/$VPD_MODULE/parameters/policy
 [ -w "$p" ] || vpd_skip "this module has no writable policy parameter"
 # The virtio type of a device: 0x0001 net, 0x0002 blk.
 type_of() { cat "$(vpd_vdev_of "$1")/device"; }
-blk=$(vpd_blk_bdf) || vpd_skip "no virtio-blk device on $VPD_DRIVER"
+blk=$(vpd_blk_bdf) || vpd_absent "no virtio-blk device on $VPD_DRIVER"
 net=
 for d in $(vpd_virtio_pci_devices); do
 	[ "$(type_of "$d")" = 0x0001 ] && net=$d
 done
-[ -n "$net" ] || vpd_skip "no virtio-net device on $VPD_DRIVER"
+[ -n "$net" ] || vpd_absent "no virtio-net device on $VPD_DRIVER"
 rest=$(vpd_virtio_pci_devices | grep -v -e "^$blk\$" -e "^$net\$")
 before=$(cat "$p")
 

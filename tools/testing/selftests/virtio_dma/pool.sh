@@ -4,7 +4,9 @@
 # Pool mode, after the data tests of a scenario: every device bounced
 # through its own region, which the platform mapped exactly
 # EXPECT_PLATFORM_MAPS times (1: through the platform, at probe; 0: a
-# guest-physical region), however much I/O went through it.
+# guest-physical region), however much I/O went through it; with
+# EXPECT_OVERFLOW=1, every disk's larger requests went through the
+# overflow.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -34,5 +36,8 @@ for disk in $(vpd_ours /sys/block/vd* /sys/block/sd*); do
 	bdf=$(vpd_bdf_of "$disk/device")
 	vpd_check "${disk##*/}: bounced to the device" test "$(vpd_stat "$bdf" bounce_to_device)" -gt 0
 	vpd_check "${disk##*/}: bounced from the device" test "$(vpd_stat "$bdf" bounce_from_device)" -gt 0
+	[ "${EXPECT_OVERFLOW:-0}" = 1 ] &&
+		vpd_check "${disk##*/}: requests larger than the region overflowed" \
+			test "$(vpd_stat "$bdf" overflow_maps)" -gt 0
 done
 exit $KSFT_PASS

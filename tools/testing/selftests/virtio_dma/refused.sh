@@ -12,7 +12,7 @@
 vpd_dmesg_mark
 vpd_setup
 devices=$(vpd_virtio_pci_devices)
-[ -n "$devices" ] || vpd_skip "no virtio PCI device"
+[ -n "$devices" ] || vpd_absent "no virtio PCI device"
 for bdf in $devices; do
 	vpd_check "$bdf refused" test "$(vpd_driver_of "$bdf")" != "$VPD_DRIVER"
 	n=$(vpd_dmesg_new | grep -c "$bdf: .*${EXPECT_REFUSED_MSG}")

@@ -8,8 +8,8 @@
 . "$(dirname "$0")/lib.sh"
 
 vpd_setup
-bdf=$(vpd_blk_bdf) || vpd_skip "no virtio-blk device on $VPD_DRIVER"
-[ -w "/sys/bus/pci/devices/$bdf/reset" ] || vpd_skip "$bdf has no reset method"
+bdf=$(vpd_blk_bdf) || vpd_absent "no virtio-blk device on $VPD_DRIVER"
+[ -w "/sys/bus/pci/devices/$bdf/reset" ] || vpd_absent "$bdf has no reset method"
 disk=$(vpd_disk_of "$bdf")
 vpd_dmesg_mark
 reader=$(vpd_reader "$disk")

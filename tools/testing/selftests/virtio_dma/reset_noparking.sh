@@ -17,11 +17,11 @@ for b in $(vpd_virtio_pci_devices); do
 	0x1009 | 0x1049) bdf=$b ;;
 	esac
 done
-[ -n "$bdf" ] || vpd_skip "no virtio 9p device"
-[ "$(vpd_driver_of "$bdf")" = "$VPD_DRIVER" ] || vpd_skip "$bdf not on $VPD_DRIVER"
-[ -w "/sys/bus/pci/devices/$bdf/reset" ] || vpd_skip "$bdf has no reset method"
+[ -n "$bdf" ] || vpd_absent "no virtio 9p device"
+[ "$(vpd_driver_of "$bdf")" = "$VPD_DRIVER" ] || vpd_absent "$bdf not on $VPD_DRIVER"
+[ -w "/sys/bus/pci/devices/$bdf/reset" ] || vpd_absent "$bdf has no reset method"
 tag=$(cat "$(vpd_vdev_of "$bdf")/mount_tag" 2>/dev/null | tr -d '\0')
-[ -n "$tag" ] || vpd_skip "$bdf: no 9p mount tag (9pnet_virtio not loaded?)"
+[ -n "$tag" ] || vpd_absent "$bdf: no 9p mount tag (9pnet_virtio not loaded?)"
 mkdir -p /mnt/9p
 vpd_check "mount $tag" mount -t 9p -o trans=virtio,version=9p2000.L "$tag" /mnt/9p
 vpd_check "write through 9p before the reset" \

@@ -12,7 +12,7 @@ while ! grep -q virtio "$rng/rng_available" 2>/dev/null && [ $i -lt 50 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-grep -q virtio "$rng/rng_available" 2>/dev/null || vpd_skip "no virtio-rng"
+grep -q virtio "$rng/rng_available" 2>/dev/null || vpd_absent "no virtio-rng"
 name=$(tr ' ' '\n' <"$rng/rng_available" | grep virtio | head -n 1)
 echo "$name" >"$rng/rng_current"
 vpd_check "rng_current is $name" test "$(cat "$rng/rng_current")" = "$name"

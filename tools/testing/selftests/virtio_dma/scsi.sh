@@ -14,7 +14,7 @@ while [ -z "$(vpd_ours /sys/block/sd*)" ] && [ $i -lt 50 ]; do
 	i=$((i + 1))
 done
 disks=$(vpd_ours /sys/block/sd*)
-[ -n "$disks" ] || vpd_skip "no virtio-scsi disk on $VPD_DRIVER"
+[ -n "$disks" ] || vpd_absent "no virtio-scsi disk on $VPD_DRIVER"
 for disk in $disks; do
 	VPD_DEV=/dev/${disk##*/} "$(dirname "$0")/vpd_blk" || vpd_fail "data check on /dev/${disk##*/}"
 done

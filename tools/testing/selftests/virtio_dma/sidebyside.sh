@@ -17,7 +17,7 @@ for bdf in $(vpd_virtio_pci_devices); do
 	esac
 done
 set -- $disks
-[ $# -ge 2 ] || vpd_skip "needs two virtio-blk devices"
+[ $# -ge 2 ] || vpd_absent "needs two virtio-blk devices"
 vpd_check "$1 on $VPD_DRIVER" vpd_bind "$1"
 vpd_check "$2 on virtio-pci" vpd_bind "$2" virtio-pci
 vpd_check "$1 mode $(vpd_mode "$1")" test -n "$(vpd_mode "$1")"

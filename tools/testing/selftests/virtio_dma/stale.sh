@@ -12,7 +12,7 @@
 vpd_setup
 modinfo vpd_audit_test >/dev/null 2>&1 || vpd_skip "vpd_audit_test module not installed"
 disk=$(vpd_ours /sys/block/vd* | head -n 1)
-[ -n "$disk" ] || vpd_skip "no virtio-blk disk on $VPD_DRIVER"
+[ -n "$disk" ] || vpd_absent "no virtio-blk disk on $VPD_DRIVER"
 bdf=$(vpd_bdf_of "$disk/device")
 vpd_check "vpd_audit_test stale=1 loads" modprobe vpd_audit_test device="$bdf" stale=1
 # The module says it once a load; the last line is this load's (a mark

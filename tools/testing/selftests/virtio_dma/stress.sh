@@ -14,7 +14,7 @@
 
 vpd_setup
 disks=$(vpd_ours /sys/block/vd* /sys/block/sd*)
-[ -n "$disks" ] || vpd_skip "no virtio disk on $VPD_DRIVER"
+[ -n "$disks" ] || vpd_absent "no virtio disk on $VPD_DRIVER"
 cpus=$(grep -c '^processor' /proc/cpuinfo)
 [ "$cpus" -ge 2 ] || vpd_skip "one CPU: nothing runs at the same instant"
 secs=${STRESS_SECONDS:-60}

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 vpd_setup
-bdf=$(vpd_blk_bdf) || vpd_skip "no virtio-blk device on $VPD_DRIVER"
+bdf=$(vpd_blk_bdf) || vpd_absent "no virtio-blk device on $VPD_DRIVER"
 disk=$(vpd_disk_of "$bdf")
 vpd_dmesg_mark
 reader=$(vpd_reader "$disk")
@@ -20,6 +20,6 @@ echo 1 >/sys/bus/pci/rescan
 vpd_check "$bdf found again" test -e "/sys/bus/pci/devices/$bdf"
 vpd_check "$bdf binds again" vpd_bind "$bdf"
 vpd_check "data on $bdf" vpd_data_check "$bdf" 8
-leaks=$(vpd_dmesg_new | grep -E 'still outstanding|still allocated|audit: ')
+leaks=$(vpd_dmesg_new | grep -E 'still outstanding|still allocated|leaked|audit: ')
 vpd_check "nothing left mapped" test -z "$leaks"
 exit $KSFT_PASS

@@ -10,7 +10,7 @@ vpd_setup
 tlb=/sys/kernel/debug/swiotlb
 [ -r $tlb/io_tlb_used ] || vpd_skip "no swiotlb statistics in debugfs"
 disk=$(vpd_ours /sys/block/vd* | head -n 1)
-[ -n "$disk" ] || vpd_skip "no virtio-blk disk on $VPD_DRIVER"
+[ -n "$disk" ] || vpd_absent "no virtio-blk disk on $VPD_DRIVER"
 
 dd if=/dev/${disk##*/} of=/dev/null bs=1M count=64 iflag=direct 2>/dev/null &
 reader=$!

@@ -12,7 +12,7 @@
 vpd_setup
 command -v virtio-dma >/dev/null || vpd_skip "the virtio-dma tool is not installed"
 devices=$(vpd_virtio_pci_devices)
-[ -n "$devices" ] || vpd_skip "no virtio PCI device"
+[ -n "$devices" ] || vpd_absent "no virtio PCI device"
 
 table=$(virtio-dma status)
 echo "$table"
@@ -46,7 +46,7 @@ vpd_check "a bad option: 2" code bind --speed 1 all
 vpd_check "a policy the module refuses: 2" code policy set "disk:mode=pool"
 vpd_check "nothing changed" test "$(settings)" = "$before"
 
-blk=$(vpd_blk_bdf) || vpd_skip "no virtio-blk device on $VPD_DRIVER"
+blk=$(vpd_blk_bdf) || vpd_absent "no virtio-blk device on $VPD_DRIVER"
 mode=$(vpd_mode "$blk")
 policy=$(virtio-dma policy)
 vpd_check "bind --mode pool $blk" sh -c "virtio-dma bind --mode pool --pool-size 1M $blk | grep -qx '$blk: pool'"

@@ -14,7 +14,7 @@ t=/sys/kernel/tracing
 [ -d "$t/events" ] || mount -t tracefs nodev "$t" 2>/dev/null ||
 	vpd_skip "no tracefs"
 [ -d "$t/events/virtio_pci_dma" ] || vpd_skip "the module has no tracepoints here"
-bdf=$(vpd_blk_bdf) || vpd_skip "no virtio-blk device on $VPD_DRIVER"
+bdf=$(vpd_blk_bdf) || vpd_absent "no virtio-blk device on $VPD_DRIVER"
 
 echo 0 >"$t/tracing_on"
 echo >"$t/trace"

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 vpd_setup
-bdf=$(vpd_blk_bdf) || vpd_skip "no virtio-blk device on $VPD_DRIVER"
+bdf=$(vpd_blk_bdf) || vpd_absent "no virtio-blk device on $VPD_DRIVER"
 
 busy() {
 	disk=$(vpd_disk_of "$bdf")
@@ -44,6 +44,6 @@ settle rmmod
 vpd_load ${VPD_MODPARAMS:-}
 vpd_setup
 vpd_check "data after reload" vpd_data_check "$bdf" 8
-leaks=$(vpd_dmesg_new | grep -E 'still outstanding|still allocated|audit: ')
+leaks=$(vpd_dmesg_new | grep -E 'still outstanding|still allocated|leaked|audit: ')
 vpd_check "nothing leaked" test -z "$leaks"
 exit $KSFT_PASS

@@ -10,11 +10,12 @@
 
 . "$(dirname "$0")/lib.sh"
 
-# bigio_pass DISK KB: vpd_blk's checksummed check, every read and write
-# KB KiB long: with O_DIRECT one request each, up to max_sectors_kb
-# (busybox's dd would not do: it falls back to the page cache).
+# bigio_pass DISK KB: vpd_blk's checksummed check over VPD_BIGIO_MB
+# (32), every read and write KB KiB long: with O_DIRECT one request
+# each, up to max_sectors_kb (busybox's dd would not do: it falls back
+# to the page cache).
 bigio_pass() {
-	VPD_DEV=/dev/$1 VPD_SIZE_MB=32 VPD_CHUNK_KB=$2 "$(dirname "$0")/vpd_blk" \
+	VPD_DEV=/dev/$1 VPD_SIZE_MB=${VPD_BIGIO_MB:-32} VPD_CHUNK_KB=$2 "$(dirname "$0")/vpd_blk" \
 		>/tmp/bigio.out 2>&1
 	rc=$?
 	grep -E 'wrote|not ok' /tmp/bigio.out

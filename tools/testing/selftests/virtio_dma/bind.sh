@@ -31,10 +31,11 @@ for bdf in $devices; do
 	fi
 	# virtio_ring's packed ring does not survive a failed mapping
 	# (design.rst): only direct ops without the audit may have one.
-	if [ -e "$vdev/driver" ] && [ "$(cut -c35 "$vdev/features")" = 1 ]; then
-		v=/sys/bus/pci/devices/$bdf/virtio_dma
-		vpd_check "$bdf has a packed ring: mode $(cat "$v/mode"), audit $(cat "$v/audit")" \
-			test "$(cat "$v/mode")" = direct -a "$(cat "$v/audit")" = 0
+	if [ -e "$vdev/driver" ] && vpd_packed "$vdev"; then
+		m=$(vpd_mode "$bdf")
+		a=$(cat "/sys/bus/pci/devices/$bdf/virtio_dma/audit")
+		vpd_check "$bdf has a packed ring: mode $m, audit $a" \
+			test "$m" = direct -a "$a" = 0
 	fi
 	if [ -n "${EXPECT_ARCH_WANTS:-}" ]; then
 		aw=$(cat "/sys/bus/pci/devices/$bdf/virtio_dma/arch_wants")

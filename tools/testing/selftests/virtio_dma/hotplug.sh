@@ -42,7 +42,7 @@ done
 vpd_check "$bdfs unplugged" vpd_until 60 gone $bdfs
 vpd_check "the disk reader ended by itself" vpd_ended "$reader"
 vpd_check "the stream ended by itself" vpd_ended "$stream" 60
-leaks=$(vpd_dmesg_new | grep -E 'still outstanding|still allocated|leaked|audit: ')
+leaks=$(vpd_leftovers)
 vpd_check "nothing left mapped" test -z "$leaks"
 
 for id in $VPD_HOTPLUG; do

@@ -169,14 +169,25 @@ vpd_vdev_of() {
 
 vpd_mode() { cat "/sys/bus/pci/devices/$1/virtio_dma/mode"; }
 
-# The virtio devices on our transport that negotiated a packed ring, each
-# after a space. features lists bits as 0/1 characters; bit 34 is
+# vpd_packed VDEV: the virtio device (its sysfs directory) negotiated a
+# packed ring. features lists bits as 0/1 characters; bit 34 is
 # VIRTIO_F_RING_PACKED.
+vpd_packed() { [ "$(cut -c35 "$1/features")" = 1 ]; }
+
+# The virtio devices on our transport that negotiated a packed ring, each
+# after a space.
 vpd_packed_devices() {
 	for _vpd_v in /sys/bus/virtio/devices/*; do
 		[ "$(vpd_driver_of "$(vpd_bdf_of "$_vpd_v")")" = "$VPD_DRIVER" ] || continue
-		[ "$(cut -c35 "$_vpd_v/features")" = 1 ] && printf ' %s' "${_vpd_v##*/}"
+		vpd_packed "$_vpd_v" && printf ' %s' "${_vpd_v##*/}"
 	done
+}
+
+# What the module said since the mark of something a teardown left
+# behind: a mapping or an allocation outstanding, a leak, an audit
+# finding.
+vpd_leftovers() {
+	vpd_dmesg_new | grep -E 'still outstanding|still allocated|leaked|audit: '
 }
 
 # vpd_stat BDF COUNTER: a debugfs counter of the device.
@@ -246,10 +257,10 @@ vpd_lower() {
 	renice 19 -p "$self" >/dev/null
 }
 
-# vpd_reader DISK [BS]: reads DISK with O_DIRECT in BS blocks (VPD_READER_BS, 64k) until it
-# fails or is killed (SIGTERM, which ends its dd too); prints its pid. A
-# block above max_sectors_kb is split into requests that are all in flight
-# at once.
+# vpd_reader DISK [BS]: reads DISK with O_DIRECT in BS blocks (default
+# VPD_READER_BS, else 64k) until it fails or is killed (SIGTERM, which
+# ends its dd too); prints its pid. A block above max_sectors_kb is split
+# into requests that are all in flight at once.
 vpd_reader() {
 	# Its output must not hold the caller's $(...) open. dd runs in the
 	# background so that the trap runs at once, not when dd has read the

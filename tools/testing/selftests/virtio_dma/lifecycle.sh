@@ -64,6 +64,6 @@ echo >"/sys/bus/pci/devices/$blk/driver_override"
 echo "1af4 ffffffff" >"$VPD_DRIVER_DIR/new_id"
 vpd_check "new_id: $blk bound" test "$(vpd_driver_of "$blk")" = "$VPD_DRIVER"
 checks "after new_id"
-leaks=$(vpd_dmesg_new | grep -E 'still outstanding|leaked')
+leaks=$(vpd_leftovers)
 vpd_check "no mapping outstanding at any unbind" test -z "$leaks"
 exit $KSFT_PASS

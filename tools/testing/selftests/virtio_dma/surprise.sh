@@ -20,6 +20,6 @@ echo 1 >/sys/bus/pci/rescan
 vpd_check "$bdf found again" test -e "/sys/bus/pci/devices/$bdf"
 vpd_check "$bdf binds again" vpd_bind "$bdf"
 vpd_check "data on $bdf" vpd_data_check "$bdf" 8
-leaks=$(vpd_dmesg_new | grep -E 'still outstanding|still allocated|leaked|audit: ')
+leaks=$(vpd_leftovers)
 vpd_check "nothing left mapped" test -z "$leaks"
 exit $KSFT_PASS

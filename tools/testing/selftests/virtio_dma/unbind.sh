@@ -12,7 +12,7 @@ for bdf in $(vpd_virtio_pci_devices); do
 	vpd_check "$bdf unbound" vpd_unbind "$bdf"
 	vpd_check "$bdf sysfs gone" test ! -e "/sys/bus/pci/devices/$bdf/virtio_dma"
 done
-leaks=$(vpd_dmesg_new | grep -E 'still outstanding|still allocated|leaked|audit: ')
+leaks=$(vpd_leftovers)
 vpd_check "no mapping outstanding at unbind, nothing audited" test -z "$leaks"
 errors=$(vpd_dmesg_errors)
 vpd_check "no error in dmesg" test -z "$errors"

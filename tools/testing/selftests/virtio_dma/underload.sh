@@ -44,6 +44,6 @@ settle rmmod
 vpd_load ${VPD_MODPARAMS:-}
 vpd_setup
 vpd_check "data after reload" vpd_data_check "$bdf" 8
-leaks=$(vpd_dmesg_new | grep -E 'still outstanding|still allocated|leaked|audit: ')
+leaks=$(vpd_leftovers)
 vpd_check "nothing leaked" test -z "$leaks"
 exit $KSFT_PASS

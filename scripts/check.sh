@@ -123,28 +123,26 @@ scenarios() {
 	done
 }
 
-# split_audit SEED OLDEST NEWEST NAME...: the names, each audit variant
-# bound to one of the two kernels (run.sh's NAME@KERNEL), alternately
-# from a start the seed draws (so a seed repeats a split only for the
-# same set of scenarios).
-split_audit() {
-	local seed=$1 old=$2 new=$3 n name
-	shift 3
+# split_ends SEED OLDEST NEWEST CORE NAME...: the names, each but the
+# core scenarios (CORE, a space-separated list) bound to one of the two
+# kernels (run.sh's NAME@KERNEL), alternately from a start the seed draws
+# (so a seed repeats a split only for the same set of scenarios). Audit
+# variants, of core scenarios too, are bound.
+split_ends() {
+	local seed=$1 old=$2 new=$3 core=" $4 " n name
+	shift 4
 	n=$seed
 	for name in "$@"; do
-		case $name in
-		*+audit)
-			if [ "$old" = "$new" ]; then
-				echo "$name"
-			elif [ $((n % 2)) -eq 0 ]; then
-				echo "$name@$old"
-			else
-				echo "$name@$new"
-			fi
-			n=$((n + 1))
-			;;
-		*) echo "$name" ;;
-		esac
+		if [ "$old" = "$new" ] || [[ $core == *" $name "* ]]; then
+			echo "$name"
+			continue
+		fi
+		if [ $((n % 2)) -eq 0 ]; then
+			echo "$name@$old"
+		else
+			echo "$name@$new"
+		fi
+		n=$((n + 1))
 	done
 }
 
@@ -185,27 +183,26 @@ for arch in "${arches[@]}"; do
 		run "${names[@]}"
 		continue
 	fi
-	# Every scenario on the oldest and the newest kernel, where the
-	# kernel's APIs differ most; the core ones (a guest of each mode,
-	# IOMMU, pool, hotplug, the installed kselftest suite) on those
-	# between, which share their APIs with one end or the other but are
-	# other builds (compiler, configuration, backports). All of them on
-	# all four would not fit make check's time.
+	# The core scenarios (a guest of each mode, IOMMU, pool, hotplug,
+	# the installed kselftest suite) on every kernel: the ends, where
+	# the kernel's APIs differ most, and those between, which share their
+	# APIs with one end or the other but are other builds (compiler,
+	# configuration, backports). Every other scenario, and every audit
+	# variant (the same guests with audit=1), once: on the oldest or the
+	# newest kernel as the seed draws, alternately, so that over runs
+	# each meets both ends' APIs. All of them on all four would not fit
+	# make check's time, nor all of them on both ends.
 	mapfile -t newest < <("$top/scripts/kernels.sh" --arch "$arch" newest)
 	[ ${#newest[@]} -gt 0 ] || continue
-	# The audit variants (the same guests with audit=1) are split
-	# between the two ends: each runs once, on the oldest or the newest
-	# kernel as the seed draws, so that over runs every variant meets
-	# both kernels' DMA APIs. The kernels between run the core
-	# scenarios without them.
 	ends=(--kernel "${newest[0]}") middle=()
 	[ ${#newest[@]} -eq 1 ] || ends+=(--kernel "${newest[-1]}")
 	for k in "${newest[@]:1:${#newest[@]}-2}"; do
 		middle+=(--kernel "$k")
 	done
-	mapfile -t names < <(split_audit "$seed" "${newest[0]}" "${newest[-1]}" "${names[@]}")
-	run "${ends[@]}" "${names[@]}"
 	mapfile -t core < <(scenarios "$arch" core | grep -v '+audit$')
+	mapfile -t names < <(split_ends "$seed" "${newest[0]}" "${newest[-1]}" \
+		"${core[*]}" "${names[@]}")
+	run "${ends[@]}" "${names[@]}"
 	[ ${#middle[@]} -eq 0 ] || [ ${#core[@]} -eq 0 ] || run "${middle[@]}" "${core[@]}"
 done
 
@@ -220,13 +217,17 @@ sweep() {
 		--out "$build/sweep" | sed 's/^/# sweep: /' || return 1
 	mapfile -t names < <(cd "$build/sweep" && ls -- *.scn | sed 's/\.scn$//')
 	[ ${#names[@]} -gt 0 ] || return 1
-	# On the oldest and the newest kernel, as the full set.
-	local k kargs=()
-	for k in $("$top/scripts/kernels.sh" --arch x86_64 newest | sed -n '1p;$p' | uniq); do
-		kargs+=(--kernel "$k")
-	done
-	"$vm/run.sh" --arch x86_64 --build "$build" --results "$results" "${kargs[@]}" \
-		--scenario-dir "$build/sweep" "${names[@]}" | grep -Ev '^[0-9]+ passed, '
+	# Each on the oldest or the newest kernel, as the other scenarios
+	# that are not core.
+	local old new
+	old=$("$top/scripts/kernels.sh" --arch x86_64 newest | head -n 1)
+	new=$("$top/scripts/kernels.sh" --arch x86_64 newest | tail -n 1)
+	local kargs=(--kernel "$old")
+	[ "$old" = "$new" ] || kargs+=(--kernel "$new")
+	mapfile -t names < <(split_ends "$seed" "$old" "$new" "" "${names[@]}")
+	"$vm/run.sh" --arch x86_64 --build "$build" --results "$results" \
+		"${kargs[@]}" --scenario-dir "$build/sweep" "${names[@]}" |
+		grep -Ev '^[0-9]+ passed, '
 	return 0
 }
 if [ $# -eq 0 ] && [ -z "$debug" ] && [[ " ${arches[*]} " == *" x86_64 "* ]]; then

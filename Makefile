@@ -15,14 +15,19 @@
 #   make deps             install what the above need from Debian's packages
 #   make kselftest-install  the kselftests installed from a kernel tree
 #   make ARCH=powerpc     the same for ppc64le (pseries) guests, cross-built
+#   make ARCH=arm64       the same for arm64 (-M virt) guests, cross-built
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BUILD ?= $(TOP)/build
 ARCH ?= $(shell uname -m)
 # The guest architecture as uname -m says it, the kernel's name for it,
 # and a cross compiler where it is not the host's.
-GARCH := $(if $(filter powerpc ppc64le ppc64el,$(ARCH)),ppc64le,$(if $(filter x86 x86_64 amd64,$(ARCH)),x86_64,$(ARCH)))
-KARCH := $(if $(filter ppc64le,$(GARCH)),powerpc,x86)
+GARCH := $(if $(filter powerpc ppc64le ppc64el,$(ARCH)),ppc64le,$(if $(filter x86 x86_64 amd64,$(ARCH)),x86_64,$(if $(filter arm64 aarch64,$(ARCH)),aarch64,$(ARCH))))
+KARCH := $(strip $(patsubst x86_64,x86,$(patsubst ppc64le,powerpc,$(patsubst aarch64,arm64, \
+	$(filter x86_64 ppc64le aarch64,$(GARCH))))))
+ifeq ($(KARCH),)
+$(error ARCH=$(ARCH) is not a target: x86_64, powerpc (ppc64le guests) or arm64)
+endif
 CROSS_COMPILE ?= $(if $(filter-out $(shell uname -m),$(GARCH)),$(if $(filter ppc64le,$(GARCH)),powerpc64le,$(GARCH))-linux-gnu-)
 KBUILD_ARGS := ARCH=$(KARCH) $(if $(CROSS_COMPILE),CROSS_COMPILE=$(CROSS_COMPILE))
 KERNELS := $(TOP)/scripts/kernels.sh --arch $(GARCH)
@@ -133,9 +138,9 @@ kselftest-install:
 	@$(TOP)/scripts/kselftest-tree.sh $(BUILD)/ktree-$(GARCH) \
 		$(BUILD)/kselftest-$(GARCH) $(CROSS_COMPILE)
 
-# make check covers the pseries guests too where the host is x86: they
-# are cross-built and run under TCG like the x86 ones.
-CHECK_ARCHES ?= $(GARCH) $(if $(filter x86_64,$(GARCH)),ppc64le)
+# make check covers the pseries and arm64 guests too where the host is
+# x86: they are cross-built and run under TCG like the x86 ones.
+CHECK_ARCHES ?= $(GARCH) $(if $(filter x86_64,$(GARCH)),ppc64le aarch64)
 
 deps:
 	@set -e; for a in $(CHECK_ARCHES); do \

@@ -17,8 +17,9 @@
 # --quick: every configuration, one round of small workloads (< 10 min).
 # --tiny: two configurations, tiny workloads, free-running guests: what
 # make check runs so that this tooling cannot rot.
-# --arch ppc64le: the pseries set (Debian's fio and iperf3 exist for the
-# host's architecture only: there vpd_dio and pktgen do the I/O).
+# --arch ppc64le: the pseries set; --arch aarch64: the arm64 set (the
+# SMMUv3). Debian's fio and iperf3 exist for the host's architecture
+# only: there vpd_dio and pktgen do the I/O.
 # --kernel: on x86 the default, 6.12: under icount QEMU 7.2 never brings
 # up the second vCPU of Debian's 6.1 (the boot stops at "Booting SMP
 # configuration"), so a full or quick run of a 6.1 guest fails: the
@@ -47,7 +48,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-case $arch in powerpc | ppc64el) arch=ppc64le ;; x86 | amd64) arch=x86_64 ;; esac
+case $arch in powerpc | ppc64el) arch=ppc64le ;; x86 | amd64) arch=x86_64 ;; arm64) arch=aarch64 ;; esac
 [ -n "$kernel" ] || kernel=$("$top/scripts/kernels.sh" --arch "$arch" default)
 case $size in
 full) io_mb=8 net_mb=64 packets=10000 iters=5000 secs=1800; : "${rounds:=3}" ;;
@@ -69,6 +70,18 @@ tce-noddw    ours   dma_mode=platform iommu_platform=on   -      disable_ddw
 pool-noddw   ours   dma_mode=pool     iommu_platform=on   -      disable_ddw
 "
 	trace="spapr_iommu_pci_*"
+elif [ "$arch" = aarch64 ]; then
+	# -M virt: the SMMUv3 translates only for iommu_platform=on. Its
+	# TLB invalidations (one a strict unmap, batched when lazy) are the
+	# per-I/O events counted, as the VT-d ones on x86.
+	configs="
+intree       intree -                 -                   -      -
+direct       ours   dma_mode=direct   -                   -      -
+smmu-strict  ours   dma_mode=platform iommu_platform=on   strict -
+smmu-lazy    ours   dma_mode=platform iommu_platform=on   lazy   -
+pool-smmu    ours   dma_mode=pool     iommu_platform=on   strict -
+"
+	trace="smmuv3_cmdq_tlbi_*"
 else
 	configs="
 intree       intree -                 -                   -      -
@@ -181,8 +194,11 @@ fi
 	echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
 	echo "size=$size rounds=$rounds wall_s=$(($(date +%s) - start))"
 	echo "kernel=$kernel clock=$clock"
-	qemu=qemu-system-x86_64
-	[ "$arch" = ppc64le ] && qemu=qemu-system-ppc64
+	case $arch in
+	ppc64le) qemu=qemu-system-ppc64 ;;
+	aarch64) qemu=qemu-system-aarch64 ;;
+	*) qemu=qemu-system-x86_64 ;;
+	esac
 	echo "arch=$arch qemu=$($qemu --version | head -n 1 | sed 's/.*version //')"
 	echo "cpu=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1) x $(nproc)"
 	if [ -n "$tools" ]; then

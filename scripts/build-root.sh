@@ -12,7 +12,13 @@
 # Kernel versions are discovered from the archive, never written here.
 # QEMU stays on the host: it boots the images from this root.
 #
-#   build-root.sh [--arch ARCH]     prints the root
+# Kernels of another architecture (arm64) are cross-built in the same
+# root: its cross gcc-14 and its own kbuild tools, with that
+# architecture's headers, images and modules unpacked (never installed:
+# their kbuild could not run here) under foreign/ARCH inside it.
+#
+#   build-root.sh [--arch ARCH]     prints the root (for arm64: where its
+#                                   kernels are, inside the amd64 root)
 #   build-root.sh --refresh         also installs newer kernels if any
 
 set -euo pipefail
@@ -26,12 +32,19 @@ while [ $# -gt 0 ]; do
 	*) echo "build-root: unknown option $1" >&2; exit 2 ;;
 	esac
 done
+foreign=
 case $darch in
 amd64 | x86_64) darch=amd64 flavour=amd64 ;;
+arm64 | aarch64) foreign=arm64 ;;
 *) echo "build-root: no trixie build root for architecture '$darch' yet" >&2; exit 2 ;;
 esac
 
 cache=${VPD_CACHE:-/var/cache/virtio-dma}
+if [ -n "$foreign" ]; then
+	# The host's root builds them: make sure it is there first.
+	"$0" --arch amd64 ${refresh:+--refresh} >/dev/null
+	darch=amd64 flavour=$foreign
+fi
 root=$cache/root-trixie-$darch
 mirror=${VPD_MIRROR:-http://deb.debian.org/debian}
 security=${VPD_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
@@ -82,13 +95,19 @@ newest() {
 
 # The packages of the kernel KVER: its headers (which bring gcc-14 and
 # kbuild), its image and its modules. From 7.2 Debian splits the image
-# into linux-binary-* (vmlinuz under /usr/lib/modules) and linux-modules-*.
+# into linux-binary-* (vmlinuz under /usr/lib/modules), linux-modules-*
+# and linux-base-*.
+# With ARCH, those of that architecture.
 kernel_packages() {
-	local kver=$1
+	local kver=$1 a=${2:+:$2}
 	echo "linux-headers-$kver"
-	if in_root apt-cache show "linux-binary-$kver" >/dev/null 2>&1; then
+	if in_root apt-cache show "linux-binary-$kver$a" >/dev/null 2>&1; then
 		echo "linux-binary-$kver linux-modules-$kver"
-	elif in_root apt-cache show "linux-image-$kver-unsigned" >/dev/null 2>&1; then
+		# modules.order, modules.builtin, config: the runner's guests
+		# need them, and nothing installs it for an unpacked kernel.
+		! in_root apt-cache show "linux-base-$kver$a" >/dev/null 2>&1 ||
+			echo "linux-base-$kver"
+	elif in_root apt-cache show "linux-image-$kver-unsigned$a" >/dev/null 2>&1; then
 		echo "linux-image-$kver-unsigned"
 	else
 		echo "linux-image-$kver"
@@ -154,7 +173,75 @@ checker_valid() {
 	done
 }
 
+# foreign_kernels: FOREIGN's kernels under $root/foreign/FOREIGN, with the
+# cross compiler in the root; prints where they are.
+foreign_kernels() {
+	local froot=$root/foreign/$foreign tmp k found pkgs hdr
+	if [ -e "$froot/.complete" ] && [ -z "$refresh" ]; then
+		echo "$froot"
+		return 0
+	fi
+	in_root dpkg --print-foreign-architectures | grep -qx "$foreign" ||
+		in_root dpkg --add-architecture "$foreign"
+	apt_in_root apt-get update -qq
+	apt_in_root apt-get install -y -qq --no-install-recommends \
+		"gcc-14-$(cross_triplet)" >/dev/null
+	# The newest only: with the 6.1 of scripts/foreign-root.sh, the two
+	# ends of what the kernel's APIs look like on this architecture.
+	found=$(kernels | sort -uV | tail -n 1)
+	# Its kbuild tools built for this host, whatever version the root's
+	# own kernels are at (the index may have moved on since).
+	for k in $found; do
+		apt_in_root apt-get install -y -qq --no-install-recommends \
+			"linux-kbuild-${k%-"$flavour"}" >/dev/null
+	done
+	pkgs=$(for k in $found; do
+		echo "linux-headers-${k%-"$flavour"}-common"
+		for p in $(kernel_packages "$k" "$foreign"); do
+			echo "$p:$foreign"
+		done
+	done)
+	tmp=$root/tmp/foreign-$foreign
+	rm -rf "$tmp" && mkdir -p "$tmp" && chmod 777 "$tmp"
+	echo "build-root: unpacking $(echo $pkgs)" >&2
+	# shellcheck disable=SC2086
+	apt_in_root sh -c "cd /tmp/foreign-$foreign && apt-get download -qq $(echo $pkgs)"
+	rm -rf "$froot.new" && mkdir -p "$froot.new"
+	for d in "$tmp"/*.deb; do
+		dpkg-deb -x "$d" "$froot.new"
+	done
+	rm -rf "$tmp" "$froot" && mv "$froot.new" "$froot"
+	# Merged /usr, as the root it sits in: depmod looks in lib/modules.
+	ln -sfn usr/lib "$froot/lib"
+	for k in $found; do
+		# The headers name their -common part and their own place by
+		# absolute path: say where they are in the root. Their
+		# scripts reach the kbuild tools through /usr/lib: the
+		# root's own, built for this host, serve.
+		hdr=$froot/usr/src/linux-headers-$k
+		sed -i "s|/usr/src/|/foreign/$foreign/usr/src/|" "$hdr/Makefile"
+		ln -sfn "/usr/lib/linux-kbuild-${k%-"$flavour"}" \
+			"$froot/usr/lib/linux-kbuild-${k%-"$flavour"}"
+		depmod -b "$froot" "$k"
+	done
+	touch "$froot/.complete"
+	echo "$froot"
+}
+
+# The triplet of FOREIGN's cross compiler.
+cross_triplet() {
+	case $foreign in
+	arm64) echo aarch64-linux-gnu ;;
+	esac
+}
+
 mkdir -p "$cache"
+if [ -n "$foreign" ]; then
+	fetch_sparse
+	checker_valid
+	foreign_kernels
+	exit 0
+fi
 if [ -e "$root/.complete" ] && [ -z "$refresh" ]; then
 	fetch_sparse
 	checker_valid

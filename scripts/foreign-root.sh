@@ -8,7 +8,7 @@
 # unpacked, never installed: their dependencies (the foreign kbuild, gcc)
 # cannot run here.
 #
-#   foreign-root.sh DEBIAN-ARCH     e.g. ppc64el; prints the root
+#   foreign-root.sh DEBIAN-ARCH     ppc64el or arm64; prints the root
 #
 # The foreign package index can lag the host's for a while after an
 # update: a download that fails is retried after a fresh index, then the
@@ -19,6 +19,7 @@ set -euo pipefail
 darch=$1
 case $darch in
 ppc64el) flavour=powerpc64le ;;
+arm64) flavour=arm64 ;;
 *) echo "foreign-root: no guest support for Debian architecture '$darch'" >&2; exit 2 ;;
 esac
 cache=${VPD_CACHE:-/var/cache/virtio-dma}

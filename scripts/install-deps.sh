@@ -73,7 +73,11 @@ x86_64 | x86 | amd64)
 	;;
 ppc64le | powerpc | ppc64el)
 	garch=ppc64le flavour=powerpc64le darch=ppc64el
-	cross="gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross"
+	cross="gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross qemu-system-ppc"
+	;;
+aarch64 | arm64)
+	garch=aarch64 flavour=arm64 darch=arm64
+	cross="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm"
 	;;
 *)
 	echo "install-deps: architecture '$arch' is not supported yet" >&2
@@ -83,11 +87,13 @@ esac
 
 # Guests of another architecture: a cross compiler, QEMU for it, this
 # host's kbuild tools, and that architecture's Debian kernel, headers and
-# busybox unpacked outside the system (scripts/foreign-root.sh).
+# busybox unpacked outside the system (scripts/foreign-root.sh); for
+# arm64 also trixie's newest kernel, cross-built in the trixie build root.
 if [ "$garch" != "$(uname -m)" ]; then
 	# shellcheck disable=SC2086
-	apt_install $(missing $tools $cross qemu-system-ppc linux-kbuild-6.1)
+	apt_install $(missing $tools $cross linux-kbuild-6.1)
 	"$(dirname "$0")/foreign-root.sh" "$darch" >/dev/null
+	[ "$garch" != aarch64 ] || "$(dirname "$0")/build-root.sh" --arch "$darch" >/dev/null
 	exit 0
 fi
 

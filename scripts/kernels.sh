@@ -7,7 +7,8 @@
 # versions: Debian bumps the ABI with security updates. Kernels of
 # another architecture than the host's live in the root that
 # scripts/foreign-root.sh unpacks them into; Debian 13's in the trixie
-# build root of scripts/build-root.sh, whose toolchain builds for them.
+# build root of scripts/build-root.sh, whose toolchain builds for them
+# (arm64's under foreign/arm64 in it, cross-built by its gcc-14).
 #
 #   kernels.sh [--arch ARCH] list        every installed target, one kver a line
 #   kernels.sh [--arch ARCH] newest      the newest of each series (6.1,
@@ -41,6 +42,12 @@ ppc64le | powerpc | ppc64el)
 	flavour=powerpc64le
 	images=/boot/vmlinux-
 	[ "$(uname -m)" = ppc64le ] || root=$cache/root-ppc64el
+	;;
+aarch64 | arm64)
+	flavour=arm64
+	images=/boot/vmlinuz-
+	[ "$(uname -m)" = aarch64 ] || root=$cache/root-arm64
+	broots=$cache/root-trixie-amd64/foreign/arm64
 	;;
 *)
 	echo "kernels.sh: no Debian target flavour for architecture '$arch'" >&2
@@ -140,9 +147,11 @@ root)
 	echo "${r:-/}"
 	;;
 builder)
+	# Another architecture's kernels are cross-built in the root they
+	# are unpacked in.
 	d=$(readlink -f "$2")
 	for r in $broots; do
-		case $d in "$r"/*) echo "$r"; exit 0 ;; esac
+		case $d in "$r"/*) echo "${r%/foreign/*}"; exit 0 ;; esac
 	done
 	;;
 *)

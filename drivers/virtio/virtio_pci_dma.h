@@ -169,6 +169,7 @@ struct vpd_device {
 	bool intx_requested;
 	struct dentry *debugfs;
 	bool reset_parked;
+	bool holds_module;
 };
 
 /* The DMA state of the device whose PCI driver data is a vpd_device. */

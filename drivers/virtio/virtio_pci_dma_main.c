@@ -16,6 +16,7 @@
 #include <linux/interrupt.h>
 #include <linux/module.h>
 #include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
 #include <linux/virtio_ring.h>
 
 #include "virtio_pci_dma.h"
@@ -705,6 +706,28 @@ static bool vpd_is_virtio(struct pci_dev *pdev)
 	       pdev->device >= 0x1000 && pdev->device <= 0x107f;
 }
 
+/*
+ * A virtio-iommu's driver cannot be unbound safely: viommu_remove()
+ * removes the IOMMU's sysfs device, which clears iommu->dev, before
+ * iommu_device_unregister() unlinks the devices behind it from that
+ * sysfs device, a NULL dereference (6.12 and 7.3, design.rst). Removing
+ * the module would unbind it: while it drives one, the module holds
+ * itself, so that rmmod says "in use" instead. Taken before the device
+ * is registered, so that a probe racing with rmmod fails rather than pin
+ * a module on its way out.
+ */
+static int vpd_hold_for_iommu(struct vpd_device *vpd)
+{
+	if (!IS_ENABLED(CONFIG_VIRTIO_IOMMU) ||
+	    vpd->dma.virtio_id != VIRTIO_ID_IOMMU)
+		return 0;
+	if (!try_module_get(THIS_MODULE))
+		return -EBUSY;
+	vpd->holds_module = true;
+	pci_info(vpd_pci(vpd), "drives a virtio-iommu: the module cannot be unloaded while it does\n");
+	return 0;
+}
+
 static int vpd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct vpd_device *vpd;
@@ -750,12 +773,17 @@ static int vpd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pci_set_master(pdev);
 
 	vpd->vdev.id = vpd->mdev.id;
+	err = vpd_hold_for_iommu(vpd);
+	if (err)
+		goto err_hold;
 	err = register_virtio_device(&vpd->vdev);
 	if (err)
 		goto err_register;
 	return 0;
 
 err_register:
+	if (vpd->holds_module)
+		module_put(THIS_MODULE);
 	vpd_debugfs_remove(vpd);
 	vpd_restore_dma_ops(&vpd->dma, pdev);
 	vp_modern_remove(&vpd->mdev);
@@ -764,6 +792,9 @@ err_register:
 	/* A registered device is freed by its release, not by us. */
 	put_device(&vpd->vdev.dev);
 	return err;
+err_hold:
+	vpd_debugfs_remove(vpd);
+	vpd_restore_dma_ops(&vpd->dma, pdev);
 err_modern:
 	vp_modern_remove(&vpd->mdev);
 err_disable:
@@ -778,6 +809,7 @@ static void vpd_remove(struct pci_dev *pdev)
 {
 	struct vpd_device *vpd = pci_get_drvdata(pdev);
 	struct device *dev = get_device(&vpd->vdev.dev);
+	bool held = vpd->holds_module;
 	u64 left;
 
 	/* A device that is gone completes nothing: fail requests now. */
@@ -795,6 +827,9 @@ static void vpd_remove(struct pci_dev *pdev)
 	vpd_restore_masks(vpd);
 	pci_disable_device(pdev);
 	put_device(dev);
+	/* rmmod waits for the device lock we hold: no unload under us. */
+	if (held)
+		module_put(THIS_MODULE);
 }
 
 #ifdef CONFIG_PM_SLEEP

@@ -13,6 +13,7 @@
 
 #include <linux/iommu.h>
 #include <linux/moduleparam.h>
+#include <linux/swiotlb.h>
 #include <xen/xen.h>
 
 #include "virtio_pci_dma.h"
@@ -50,21 +51,32 @@ const char *vpd_mode_name(enum vpd_mode mode)
  * @pdev: the virtio PCI device
  *
  * True where the platform has to see every DMA mapping even for a device
- * that uses guest-physical addresses: guests whose memory is encrypted
- * (AMD SEV, Intel TDX), powerpc secure guests (ultravisor) and s390
- * protected guests, where the host can only read memory the guest shared,
- * and the platform's ops bounce through such memory. And Xen guests,
- * whose pseudo-physical addresses are not what the device sees: the
- * in-tree vring_use_dma_api() keeps the DMA API under xen_domain() too.
+ * that uses guest-physical addresses: guests whose memory is encrypted or
+ * protected (AMD SEV, Intel TDX, arm64 CCA realms and, where the kernel
+ * reports them, pKVM protected guests), powerpc secure guests
+ * (ultravisor) and s390 protected guests, where the host can only read
+ * memory the guest shared, and the platform's ops bounce through such
+ * memory. A device given a restricted DMA pool by the firmware (a
+ * restricted-dma-pool in the device tree) may reach only that pool,
+ * through the platform's ops. And Xen guests, whose
+ * pseudo-physical addresses are not what the device sees: the in-tree
+ * vring_use_dma_api() keeps the DMA API under xen_domain() too.
  *
  * Return: true to keep the platform's ops for @pdev.
  */
 bool arch_virtio_wants_dma_ops(struct pci_dev *pdev)
 {
-	if (xen_domain())
+	if (xen_domain() || is_swiotlb_for_alloc(&pdev->dev))
 		return true;
 #if defined(CONFIG_X86) && defined(VPD_HAVE_CC_PLATFORM)
 	return cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT);
+#elif defined(CONFIG_ARM64) && defined(VPD_HAVE_CC_PLATFORM)
+	/*
+	 * A realm, or a pKVM protected guest where the kernel knows them;
+	 * arm64's force_dma_unencrypted() agrees. 6.1 has no arm64
+	 * cc_platform_has(): the stub says no.
+	 */
+	return cc_platform_has(CC_ATTR_MEM_ENCRYPT);
 #elif defined(CONFIG_PPC_SVM)
 	return is_secure_guest();
 #elif defined(CONFIG_S390)
@@ -119,8 +131,14 @@ static int vpd_mode_usable(struct pci_dev *pdev, enum vpd_mode mode,
 		pci_err(pdev, "dma_mode=pool refused: under Xen a device without VIRTIO_F_ACCESS_PLATFORM cannot reach a guest-physical region\n");
 		return -EINVAL;
 	}
+	/* Nor can a device confined to its restricted DMA pool. */
+	if (mode == VPD_MODE_POOL && !platform_pool &&
+	    is_swiotlb_for_alloc(&pdev->dev)) {
+		pci_err(pdev, "dma_mode=pool refused: the device reaches only its restricted DMA pool, not a guest-physical region: enable VIRTIO_F_ACCESS_PLATFORM on the device\n");
+		return -EINVAL;
+	}
 	if (mode == VPD_MODE_DIRECT && arch_wants) {
-		pci_err(pdev, "dma_mode=direct refused: the platform needs its DMA ops (memory encryption, Xen)\n");
+		pci_err(pdev, "dma_mode=direct refused: the platform needs its DMA ops (memory encryption, a restricted DMA pool, Xen)\n");
 		return -EINVAL;
 	}
 	return 0;

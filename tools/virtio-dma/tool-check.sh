@@ -141,6 +141,15 @@ check "rebind a NIC that is up: says why" sh -c \
 check "rebind a NIC that is up: left alone" test ! -e "$unbound"
 "$tool" unbind --force 00:03.0 >/dev/null 2>&1 || true
 check "unbind --force: unbound" test "$(cat "$unbound" 2>/dev/null)" = 0000:00:03.0
+# A virtio-iommu whose driver is bound: unbinding it would crash the
+# kernel, so not even --force takes it.
+pcidev 0000:00:08.0 0x1af4 0x1057 0x1100 virtio-pci-dma virtio_iommu
+ours 0000:00:08.0 direct 0 0 0 Y
+rm -f "$unbound"
+check "unbind --force a virtio-iommu: 1" code 1 unbind --force 00:08.0
+check "unbind --force a virtio-iommu: says why" sh -c \
+	"'$tool' unbind --force 00:08.0 2>&1 | grep -q 'a virtio-iommu in use'"
+check "unbind --force a virtio-iommu: left alone" test ! -e "$unbound"
 check "policy clear" code 0 policy clear
 check "policy clear: empty" test -z "$(cat "$p/policy")"
 check "help names every command" sh -c \

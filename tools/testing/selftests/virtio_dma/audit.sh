@@ -9,7 +9,7 @@
 
 vpd_setup
 vpd_require_param audit Y
-for bdf in $(vpd_virtio_pci_devices); do
+for bdf in $(vpd_virtio_iommus) $(vpd_virtio_pci_devices); do
 	[ "$(vpd_driver_of "$bdf")" = "$VPD_DRIVER" ] || continue
 	file=/sys/kernel/debug/virtio_dma/$bdf/audit
 	if [ "$(cat "$file")" = off ]; then

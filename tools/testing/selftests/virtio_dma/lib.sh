@@ -77,7 +77,17 @@ vpd_load() {
 # core modules it depends on, and fails where a virtio driver holds them.
 vpd_unload() {
 	vpd_require_destructive
+	vpd_holds_iommu &&
+		vpd_skip "the module drives a virtio-iommu and stays loaded (design.rst)"
 	rmmod $VPD_MODULE
+}
+
+# The module drives a virtio-iommu, so it cannot be unloaded.
+vpd_holds_iommu() {
+	for _vpd_i in $(vpd_virtio_iommus); do
+		[ "$(vpd_driver_of "$_vpd_i")" = "$VPD_DRIVER" ] && return 0
+	done
+	return 1
 }
 
 # Lines of dmesg printed since the last vpd_dmesg_mark.
@@ -101,10 +111,25 @@ vpd_dmesg_errors() {
 		grep -Ei 'virtio.pci.dma.*(error|fail|refus)'
 }
 
-# The virtio PCI devices of this machine, one PCI address a line.
+# A virtio-iommu (modern PCI device 0x1057) is the platform's IOMMU for
+# the other virtio devices: it is bound first and unbound last, and the
+# tests that take devices one by one never take it from under them.
+vpd_is_iommu() { [ "$(cat "/sys/bus/pci/devices/$1/device")" = 0x1057 ]; }
+
+# The virtio PCI devices of this machine but virtio-iommus, one PCI
+# address a line.
 vpd_virtio_pci_devices() {
 	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat "$d/vendor")" = 0x1af4 ] && echo "${d##*/}"
+		[ "$(cat "$d/vendor")" = 0x1af4 ] || continue
+		vpd_is_iommu "${d##*/}" || echo "${d##*/}"
+	done
+}
+
+# The virtio-iommu PCI devices of this machine.
+vpd_virtio_iommus() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = 0x1af4 ] && vpd_is_iommu "${d##*/}" &&
+			echo "${d##*/}"
 	done
 }
 
@@ -119,12 +144,20 @@ vpd_driver_of() {
 # ours, or to DRIVER.
 vpd_bind() {
 	to=${2:-$VPD_DRIVER}
+	# The override first: a deferred probe running meanwhile (devices
+	# behind a virtio-iommu that just came up) can then bind only DRIVER.
+	echo "$to" >"/sys/bus/pci/devices/$1/driver_override"
 	drv=$(vpd_driver_of "$1")
 	[ "$drv" = "$to" ] && return 0
 	[ -n "$drv" ] && echo "$1" >"/sys/bus/pci/drivers/$drv/unbind"
-	echo "$to" >"/sys/bus/pci/devices/$1/driver_override"
 	echo "$1" >/sys/bus/pci/drivers_probe 2>/dev/null
 	[ "$(vpd_driver_of "$1")" = "$to" ]
+}
+
+# vpd_release BDF: takes the device from whatever driver has it.
+vpd_release() {
+	drv=$(vpd_driver_of "$1")
+	[ -z "$drv" ] || echo "$1" >"/sys/bus/pci/drivers/$drv/unbind"
 }
 
 vpd_unbind() {
@@ -139,10 +172,38 @@ vpd_setup() {
 	# shellcheck disable=SC2086
 	vpd_loaded || vpd_load ${VPD_MODPARAMS:-}
 	# Not "bdf": POSIX sh has no locals, and the tests use that name.
+	for _vpd_setup_bdf in $(vpd_virtio_iommus); do
+		vpd_take_iommu "$_vpd_setup_bdf"
+	done
+	# Its driver binds it where it is: on our transport if it moved.
+	[ -z "$(vpd_virtio_iommus)" ] || modprobe virtio_iommu 2>/dev/null
 	for _vpd_setup_bdf in $(vpd_virtio_pci_devices); do
 		vpd_bind "$_vpd_setup_bdf" || echo "could not bind $_vpd_setup_bdf"
 	done
 	return 0
+}
+
+# vpd_iommu_driven BDF: the virtio-iommu on BDF has its driver.
+vpd_iommu_driven() {
+	_vpd_v=$(vpd_vdev_of "$1")
+	[ -n "$_vpd_v" ] && [ -e "$_vpd_v/driver" ]
+}
+
+# vpd_take_iommu BDF: moves a virtio-iommu to our transport, but only
+# before its driver binds (unbinding a bound one oopses the kernel,
+# design.rst), and only after every virtio device on another transport
+# let go (they would translate through it).
+vpd_take_iommu() {
+	[ "$(vpd_driver_of "$1")" = "$VPD_DRIVER" ] && return 0
+	if vpd_iommu_driven "$1"; then
+		echo "# $1: the virtio-iommu stays on $(vpd_driver_of "$1"): its driver is bound"
+		return 0
+	fi
+	for _vpd_iommu_ep in $(vpd_virtio_pci_devices); do
+		[ "$(vpd_driver_of "$_vpd_iommu_ep")" = "$VPD_DRIVER" ] ||
+			vpd_release "$_vpd_iommu_ep"
+	done
+	vpd_bind "$1" || echo "could not bind $1"
 }
 
 # The PCI address of the device nearest above a sysfs path, e.g. of

@@ -13,6 +13,10 @@ arch_select() {
 		# pseries: every PCI device behind TCE tables (the IOMMU).
 		vm_arch=ppc64le
 		;;
+	aarch64 | arm64)
+		# -M virt: PCIe with an SMMUv3 or virtio-iommu when asked.
+		vm_arch=aarch64
+		;;
 	*)
 		echo "arch.sh: no guest support for '$1' yet" >&2
 		exit 2
@@ -23,6 +27,7 @@ arch_select() {
 arch_qemu() {
 	case $vm_arch in
 	ppc64le) echo qemu-system-ppc64 ;;
+	aarch64) echo qemu-system-aarch64 ;;
 	*) echo qemu-system-x86_64 ;;
 	esac
 }
@@ -49,6 +54,7 @@ arch_image() {
 arch_cmdline() {
 	case $vm_arch in
 	ppc64le) echo console=hvc0 ;;
+	aarch64) echo console=ttyAMA0 ;;
 	*) echo console=ttyS0 no_timer_check ;;
 	esac
 }
@@ -58,6 +64,8 @@ arch_cmdline() {
 arch_bad_dmesg() {
 	case $vm_arch in
 	ppc64le) echo 'iommu_alloc failed|EEH: .*(frozen|Frozen|failure)' ;;
+	# A fault the SMMU recorded: a device reached memory it was not given.
+	aarch64) echo 'arm-smmu-v3 .*(event 0x|EVTQ overflow)|virtio_iommu .*fault from EP' ;;
 	*) echo ;;
 	esac
 }
@@ -100,6 +108,20 @@ arch_machine_args() {
 		a+=(-M pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off
 			-cpu power9)
 		;;
+	aarch64)
+		# pauth-impdef: QEMU's own pointer-authentication hash, far
+		# cheaper under TCG than the architected QARMA.
+		local m=virt,gic-version=3
+		case $4 in
+		strict | lazy) m+=,iommu=smmuv3 ;;
+		virtio | "") ;;
+		*) echo "arch.sh: unknown IOMMU '$4'" >&2; return 1 ;;
+		esac
+		a+=(-M "$m" -cpu max,pauth-impdef=on)
+		# virtio-iommu: a virtio device the transport drives too,
+		# before the devices it translates for can probe.
+		[ "$4" != virtio ] || a+=(-device virtio-iommu-pci)
+		;;
 	*)
 		a+=(-M q35 -cpu max)
 		# The IOMMU must exist before the devices it translates for.
@@ -129,6 +151,8 @@ arch_iommu_cmdline() {
 	case $vm_arch:$1 in
 	x86_64:strict) echo intel_iommu=on iommu.strict=1 ;;
 	x86_64:lazy) echo intel_iommu=on iommu.strict=0 ;;
+	aarch64:strict | aarch64:virtio) echo iommu.strict=1 ;;
+	aarch64:lazy) echo iommu.strict=0 ;;
 	*) echo ;;
 	esac
 }

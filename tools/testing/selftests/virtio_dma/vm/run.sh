@@ -97,7 +97,7 @@ fi
 # Kernel modules every guest carries; their dependencies come along.
 guest_modules="virtio virtio_ring virtio_pci_modern_dev virtio_pci virtio_blk
 	virtio_net virtio_scsi sd_mod virtio_console virtio_rng virtio_balloon
-	9p 9pnet_virtio pktgen"
+	9p 9pnet_virtio pktgen virtio_iommu"
 
 # make_initramfs KVER DIR: a busybox root with the kernel's own virtio
 # modules (decompressed: busybox insmod reads plain ELF), our module and
@@ -154,6 +154,23 @@ scenario_var() {
 # [#1]" on 6.1).
 textpoke_race='int3: 0000 \[#'
 
+# kconfig_lacks KVER OPTION...: the first OPTION KVER's kernel was built
+# without (neither built in nor a module), if any; a kernel whose config
+# cannot be found lacks "its config".
+kconfig_lacks() {
+	local k=$1 cfg o
+	shift
+	[ $# -gt 0 ] || return 1
+	cfg=$(modroot "$k")/usr/lib/modules/$k/config
+	[ -f "$cfg" ] || cfg=$(modroot "$k")/boot/config-$k
+	[ -z "$debug_dir" ] || cfg=$debug_dir/build/.config
+	[ -f "$cfg" ] || { echo "its config"; return 0; }
+	for o in "$@"; do
+		grep -Eq "^$o=(y|m)$" "$cfg" || { echo "$o"; return 0; }
+	done
+	return 1
+}
+
 # run_one KVER SCENARIO: boots one guest and writes DIR/SCENARIO.result,
 # one "ok|not ok NAME" line per test. A guest boots again, twice at most,
 # and the result says so, only where it died of something before this
@@ -165,7 +182,18 @@ textpoke_race='int3: 0000 \[#'
 # before the first test began.
 run_one() {
 	local attempt why kind res=$build/vm/$1/$2.result work=$build/vm/$1/$2.work
+	local lacks
 	rm -f "$build/vm/$1/$2.retries" "$build/vm/$1/$2".{log,qemu}.{race,stall}*
+	# A scenario for what a kernel was built without cannot run there.
+	# shellcheck disable=SC2046
+	if lacks=$(kconfig_lacks "$1" $(scenario_var "$scenario_dir/${2%%+*}.scn" NEEDS_CONFIG)); then
+		if [ "$lacks" = "its config" ]; then
+			echo "not ok $1/$2 # no kernel config found to check NEEDS_CONFIG" >"$res"
+		else
+			echo "ok $1/$2 # SKIP $lacks is not set in this kernel" >"$res"
+		fi
+		return 0
+	fi
 	for attempt in 1 2 3; do
 		run_guest "$@"
 		if stalled "$work" "$build/vm/$1/$2.log.clean"; then

@@ -61,7 +61,8 @@ no_warnings() { # no_warnings LOG COMMAND...: the command passes, printing no wa
 [ ${#arches[@]} -gt 0 ] || arches=("$(uname -m)")
 
 # The run's seed: it draws the configuration sweep below and which end
-# kernel runs each audit variant. VPD_SWEEP_SEED=N repeats a run's draws.
+# kernel runs each scenario that is not core, each audit variant and each
+# of the sweep's draws. VPD_SWEEP_SEED=N repeats a run's draws.
 seed=${VPD_SWEEP_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
 case $seed in
 '' | *[!0-9]*) echo "check.sh: VPD_SWEEP_SEED=$seed: expected a number" >&2; exit 2 ;;
@@ -127,13 +128,16 @@ scenarios() {
 # core scenarios (CORE, a space-separated list) bound to one of the two
 # kernels (run.sh's NAME@KERNEL), alternately from a start the seed draws
 # (so a seed repeats a split only for the same set of scenarios). Audit
-# variants, of core scenarios too, are bound.
+# variants, of core scenarios too, are bound; not a scenario that needs a
+# kernel configuration (NEEDS_CONFIG), which one end may lack: run.sh
+# skips it there.
 split_ends() {
 	local seed=$1 old=$2 new=$3 core=" $4 " n name
 	shift 4
 	n=$seed
 	for name in "$@"; do
-		if [ "$old" = "$new" ] || [[ $core == *" $name "* ]]; then
+		if [ "$old" = "$new" ] || [[ $core == *" $name "* ]] ||
+			grep -qs '^NEEDS_CONFIG=' "$vm/scenarios/${name%%+*}.scn"; then
 			echo "$name"
 			continue
 		fi

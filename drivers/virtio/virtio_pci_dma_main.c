@@ -718,8 +718,7 @@ static bool vpd_is_virtio(struct pci_dev *pdev)
  */
 static int vpd_hold_for_iommu(struct vpd_device *vpd)
 {
-	if (!IS_ENABLED(CONFIG_VIRTIO_IOMMU) ||
-	    vpd->dma.virtio_id != VIRTIO_ID_IOMMU)
+	if (vpd->dma.virtio_id != VIRTIO_ID_IOMMU)
 		return 0;
 	if (!try_module_get(THIS_MODULE))
 		return -EBUSY;

@@ -61,20 +61,11 @@ for m in $GUEST_MODULES; do
 	modprobe "$m" || echo "# vpd: modprobe $m failed"
 done
 
-# A debug kernel's kmemleak: what leaks of what is allocated from here
-# on is the tests' (the module loads later). Not a scan and "clear" to
-# forget boot's own unreferenced objects: a scan of the whole heap takes
-# about a minute of a TCG vCPU under KASAN, in each of the 40 guests;
-# the report at the end leaves out what was allocated before this
-# jiffy instead. What was allocated before and leaked by the tests goes
-# unreported with it: none of it is the module's.
+# A debug kernel's kmemleak: what leaks from here on is the tests'.
 leaks=/sys/kernel/debug/kmemleak
 if [ -w $leaks ]; then
-	leaks_from=$(sed -n 's/^jiffies: //p' /proc/timer_list | head -n 1)
-	if [ -z "$leaks_from" ]; then
-		echo scan >$leaks
-		echo clear >$leaks
-	fi
+	echo scan >$leaks
+	echo clear >$leaks
 	# kmemleak frees its record of every freed object with call_rcu(),
 	# and RCU's callbacks run in ksoftirqd. At the tests' priority it
 	# gets too small a share of a TCG vCPU to keep up: the backlog grows
@@ -143,32 +134,9 @@ if [ -w $leaks ]; then
 	echo scan >$leaks
 	sleep 5
 	echo scan >$leaks
-	read -r now _ </proc/uptime
-	echo "# vpd: kmemleak scans took $(echo "$t0 $now" | awk '{ printf "%.0f", $2 - $1 - 5 }') s"
-	# Each report starts "unreferenced object" and gives on its second
-	# line the jiffy its object was allocated at ("jiffies 4294937296"):
-	# the ones from before the tests are boot's.
-	awk -v from="${leaks_from:-0}" '
-	function flush() {
-		if (rec == "")
-			return
-		n++
-		if (keep) {
-			kept++
-			printf "%s", rec
-		}
-		rec = ""
-	}
-	/^unreferenced object/ { flush(); rec = $0 "\n"; keep = 1; next }
-	rec != "" {
-		rec = rec $0 "\n"
-		if (match($0, /jiffies [0-9]+/))
-			keep = substr($0, RSTART + 8, RLENGTH - 8) + 0 >= from
-	}
-	END {
-		flush()
-		printf "# vpd: kmemleak: %d reports, %d of the tests\n", n, kept
-	}' $leaks
+	read -r t _ </proc/uptime
+	echo "# vpd: kmemleak scans took $(echo "$t0 $t" | awk '{ printf "%.0f", $2 - $1 - 5 }') s"
+	cat $leaks
 	# Where the memory went, should the debug kernel run short of it.
 	echo "# vpd: largest slab caches (name, objects, object size)"
 	awk 'NR > 2 { print $1, $3, $4, $3 * $4 }' /proc/slabinfo | sort -k4 -n |

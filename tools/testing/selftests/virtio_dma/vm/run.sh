@@ -69,7 +69,7 @@ selftests=$build/selftests-$vm_arch
 [ -d "$selftests" ] || { echo "run.sh: $selftests missing; run 'make selftests'" >&2; exit 1; }
 
 # What a guest must never print; any of these fails the scenario.
-bad_dmesg='BUG:|WARNING:|Oops|kernel BUG at|: 0000 \[#[0-9]+\]|general protection|DMAR: DRHD: handling fault|DMAR: \[DMA|swiotlb buffer is full|refcount_t|list_add corruption|page allocation failure|unreferenced object|leak detector disabled'
+bad_dmesg='BUG:|WARNING:|Oops|kernel BUG at|: 0000 \[#[0-9]+\]|general protection|DMAR: DRHD: handling fault|DMAR: \[DMA|swiotlb buffer is full|refcount_t|list_add corruption|page allocation failure|suspected memory leak|unreferenced object|leak detector disabled'
 [ -z "$(arch_bad_dmesg)" ] || bad_dmesg="$bad_dmesg|$(arch_bad_dmesg)"
 
 # The debug kernel's own modules and image; KASAN under TCG is slow.

@@ -65,7 +65,7 @@ describe() {
 	cpu_us_per_io) echo "guest CPU us per I/O|down" ;;
 	dma_calls_per_io) echo "DMA calls per I/O|down" ;;
 	bounce_bytes_per_io) echo "bytes bounced per I/O|down" ;;
-	iommu_per_io) echo "IOMMU work per I/O (x86: IOTLB invalidations; pseries: TCE hypercalls)|down" ;;
+	iommu_per_io) echo "IOMMU work per I/O (x86, arm64: IOTLB invalidations; pseries: TCE hypercalls)|down" ;;
 	mbit_s) echo "Mbit/s|up" ;;
 	pps) echo "packets/s|up" ;;
 	ns_per_packet) echo "ns per packet|down" ;;

@@ -291,7 +291,12 @@ run_guest() {
 		"$(scenario_var "$scn" ICOUNT)" "$threads"
 	# QEMU's own trace events (IOMMU invalidations, say) in a log of
 	# their own, which the guest can mark.
-	[ -z "$trace" ] || args+=(-trace "$trace" -D "$work/trace.log")
+	# QEMU_TRACE: one or more patterns, separated by spaces.
+	local t
+	for t in $trace; do
+		args+=(-trace "$t")
+	done
+	[ -z "$trace" ] || args+=(-D "$work/trace.log")
 	# A device may need the guest to run in a network namespace.
 	local vm_netns= wrap=()
 	arch_device_args args "$work" "$(scenario_var "$scn" DEVICE_OPTS)" $devices

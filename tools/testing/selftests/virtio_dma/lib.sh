@@ -82,13 +82,15 @@ vpd_unload() {
 	rmmod $VPD_MODULE
 }
 
-# The module drives a virtio-iommu, so it cannot be unloaded.
-vpd_holds_iommu() {
+# The virtio-iommus on our transport, one PCI address a line.
+vpd_our_iommus() {
 	for _vpd_i in $(vpd_virtio_iommus); do
-		[ "$(vpd_driver_of "$_vpd_i")" = "$VPD_DRIVER" ] && return 0
+		[ "$(vpd_driver_of "$_vpd_i")" = "$VPD_DRIVER" ] && echo "$_vpd_i"
 	done
-	return 1
 }
+
+# The module drives a virtio-iommu, so it cannot be unloaded.
+vpd_holds_iommu() { [ -n "$(vpd_our_iommus)" ]; }
 
 # Lines of dmesg printed since the last vpd_dmesg_mark.
 # By time stamp, not by line: once the kernel's log buffer is full, old

@@ -15,10 +15,7 @@ done
 # A virtio-iommu stays: unbinding it oopses the kernel (design.rst).
 # While the module drives one it holds itself (a reference of its own
 # for each, no other left now), and rmmod is refused.
-n=0
-for bdf in $(vpd_virtio_iommus); do
-	[ "$(vpd_driver_of "$bdf")" = "$VPD_DRIVER" ] && n=$((n + 1))
-done
+n=$(vpd_our_iommus | wc -l)
 if [ $n -gt 0 ] && [ "$VPD_DRIVER" = virtio-pci-dma ]; then
 	refs=$(cat "/sys/module/$VPD_MODULE/refcnt")
 	vpd_check "the module holds itself for its $n virtio-iommu(s) ($refs)" \

@@ -223,9 +223,9 @@ sweep() {
 	[ ${#names[@]} -gt 0 ] || return 1
 	# Each on the oldest or the newest kernel, as the other scenarios
 	# that are not core.
-	local old new
-	old=$("$top/scripts/kernels.sh" --arch x86_64 newest | head -n 1)
-	new=$("$top/scripts/kernels.sh" --arch x86_64 newest | tail -n 1)
+	local ks old new
+	mapfile -t ks < <("$top/scripts/kernels.sh" --arch x86_64 newest)
+	old=${ks[0]} new=${ks[-1]}
 	local kargs=(--kernel "$old")
 	[ "$old" = "$new" ] || kargs+=(--kernel "$new")
 	mapfile -t names < <(split_ends "$seed" "$old" "$new" "" "${names[@]}")

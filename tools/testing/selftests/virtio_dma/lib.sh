@@ -149,9 +149,8 @@ vpd_bind() {
 	# The override first: a deferred probe running meanwhile (devices
 	# behind a virtio-iommu that just came up) can then bind only DRIVER.
 	echo "$to" >"/sys/bus/pci/devices/$1/driver_override"
-	drv=$(vpd_driver_of "$1")
-	[ "$drv" = "$to" ] && return 0
-	[ -n "$drv" ] && echo "$1" >"/sys/bus/pci/drivers/$drv/unbind"
+	[ "$(vpd_driver_of "$1")" = "$to" ] && return 0
+	vpd_release "$1"
 	echo "$1" >/sys/bus/pci/drivers_probe 2>/dev/null
 	[ "$(vpd_driver_of "$1")" = "$to" ]
 }

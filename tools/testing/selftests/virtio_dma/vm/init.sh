@@ -78,6 +78,12 @@ if [ -w $leaks ]; then
 	done
 fi
 
+# since T0: whole seconds of uptime since T0 (read from /proc/uptime).
+since() {
+	read -r _now _ </proc/uptime
+	echo "$1 $_now" | awk '{ printf "%.0f", $2 - $1 }'
+}
+
 # watchdog SECONDS: the host kills a guest that is still running SECONDS
 # after it started it. A test's output reaches the console only when the
 # test ends, so shortly before that, say what the guest was doing: the test
@@ -118,10 +124,10 @@ for t in $TESTS; do
 	# A test's own output is a comment for the runner.
 	read -r t0 _ </proc/uptime
 	(./$t 2>&1; echo "vpd-rc=$?") >/tmp/out
-	read -r t1 _ </proc/uptime
+	took=$(since "$t0")
 	rc=$(sed -n 's/^vpd-rc=//p' /tmp/out)
 	grep -v '^vpd-rc=' /tmp/out | sed 's/^/# /'
-	echo "# vpd: $t took $(echo "$t0 $t1" | awk '{ printf "%.0f", $2 - $1 }') s"
+	echo "# vpd: $t took $took s"
 	case $rc in
 	0) echo "ok $n $t" ;;
 	4) echo "ok $n $t # SKIP" ;;
@@ -134,13 +140,12 @@ done
 if [ -w $leaks ]; then
 	# kmemleak reports no object younger than 5 s, hence the wait; one
 	# scan then reports every leak, in dmesg too, which fails the
-	# scenario (a second scan, as before, could not take that back, and
-	# each takes a minute of a debug guest).
+	# scenario: a second scan could not take that back, and each takes
+	# a minute of a debug guest.
 	sleep 5
 	read -r t0 _ </proc/uptime
 	echo scan >$leaks
-	read -r t _ </proc/uptime
-	echo "# vpd: kmemleak scans took $(echo "$t0 $t" | awk '{ printf "%.0f", $2 - $1 }') s"
+	echo "# vpd: kmemleak scans took $(since "$t0") s"
 	cat $leaks
 	# Where the memory went, should the debug kernel run short of it.
 	echo "# vpd: largest slab caches (name, objects, object size)"

@@ -103,6 +103,17 @@ deb_check() {
 	done
 }
 [[ " ${arches[*]} " != *" x86_64 "* ]] || [ -n "$debug" ] || record deb deb_check
+# The Debian images (vm/debian.sh boots them at the end) need only the
+# package: made now, beside the builds below, which keep one core busy
+# at most, rather than on their own after the guests.
+images_pid=
+if [ $# -eq 0 ] && [ -z "$debug" ] && [[ " ${arches[*]} " == *" x86_64 "* ]] &&
+	deb=$(ls "$build"/deb/virtio-pci-dma-dkms_*_all.deb 2>/dev/null | tail -n 1) &&
+	[ -n "$deb" ]; then
+	"$top/scripts/debian-guest.sh" images "$deb" "$build/debian" \
+		>"$build/debian.log" 2>&1 &
+	images_pid=$!
+fi
 # The virtio-dma tool over a made-up sysfs (tools/virtio-dma/tool-check.sh).
 [ -n "$debug" ] || record tool "$top/tools/virtio-dma/tool-check.sh" "$build/tool-check"
 
@@ -150,28 +161,32 @@ split_ends() {
 	done
 }
 
+mk() { make -s -C "$top" ARCH="$arch" BUILD="$build" "$@"; }
+
+# Every architecture's builds before any guest: two guests take both
+# cores from then on. One pass a kernel, W=1 and sparse (C=2) together.
 for arch in "${arches[@]}"; do
-	mk() { make -s -C "$top" ARCH="$arch" BUILD="$build" "$@"; }
-	kernels=$("$top/scripts/kernels.sh" --arch "$arch" list)
-	run_args=()
 	if [ -n "$debug" ]; then
 		record debug-kernel "$top/scripts/debug-kernel.sh"
 		dbg=$(tail -n 1 "$logs/debug-kernel.log")
 		record build-debug mk module KDIR="$dbg/build"
-		run_args=(--debug-kernel "$dbg")
-		kernels=
+	else
+		kernels=$("$top/scripts/kernels.sh" --arch "$arch" list)
+		[ -n "$kernels" ] ||
+			echo "not ok host/kernels-$arch (none installed: run 'make deps')" | tee -a "$results"
+		for k in $kernels; do
+			kdir=$("$top/scripts/kernels.sh" --arch "$arch" kdir "$k")
+			record "build-W1-sparse-$k" no_warnings "$logs/build-$k.out" \
+				mk module W=1 C=2 KDIR="$kdir"
+		done
 	fi
-	[ -n "$debug" ] || [ -n "$kernels" ] ||
-		echo "not ok host/kernels-$arch (none installed: run 'make deps')" | tee -a "$results"
-	for k in $kernels; do
-		kdir=$("$top/scripts/kernels.sh" --arch "$arch" kdir "$k")
-		record "build-W1-$k" no_warnings "$logs/w1-$k.out" \
-			mk module W=1 KDIR="$kdir"
-		record "sparse-$k" no_warnings "$logs/sparse-$k.out" \
-			mk module C=2 KDIR="$kdir"
-	done
 	record "selftests-build-$arch" mk selftests
 	record "kselftest-install-$arch" mk kselftest-install
+done
+
+for arch in "${arches[@]}"; do
+	run_args=()
+	[ -z "$debug" ] || run_args=(--debug-kernel "$dbg")
 
 	run() { # run [--kernel K]... SCENARIO...
 		"$vm/run.sh" --arch "$arch" --build "$build" --results "$results" \
@@ -187,15 +202,16 @@ for arch in "${arches[@]}"; do
 		run "${names[@]}"
 		continue
 	fi
-	# The core scenarios (a guest of each mode, IOMMU, pool, hotplug,
-	# the installed kselftest suite) on every kernel: the ends, where
-	# the kernel's APIs differ most, and those between, which share their
-	# APIs with one end or the other but are other builds (compiler,
-	# configuration, backports). Every other scenario, and every audit
-	# variant (the same guests with audit=1), once: on the oldest or the
-	# newest kernel as the seed draws, alternately, so that over runs
-	# each meets both ends' APIs. All of them on all four would not fit
-	# make check's time, nor all of them on both ends.
+	# The core scenarios (the platform's ops, swiotlb, IOMMU bypass,
+	# pool, hotplug, the installed kselftest suite) on both ends, where
+	# the kernel's APIs differ most, and on the kernels between, which
+	# share their APIs with one end or the other but are other builds
+	# (compiler, configuration, backports): the installed suite on each,
+	# the others on one of them, as the seed draws. Every other scenario,
+	# and every audit variant (the same guests with audit=1), once: on
+	# the oldest or the newest kernel as the seed draws, alternately, so
+	# that over runs each meets both ends' APIs. All of them on all four
+	# would not fit make check's time, nor all of them on both ends.
 	mapfile -t newest < <("$top/scripts/kernels.sh" --arch "$arch" newest)
 	[ ${#newest[@]} -gt 0 ] || continue
 	ends=(--kernel "${newest[0]}") middle=()
@@ -207,7 +223,12 @@ for arch in "${arches[@]}"; do
 	mapfile -t names < <(split_ends "$seed" "${newest[0]}" "${newest[-1]}" \
 		"${core[*]}" "${names[@]}")
 	run "${ends[@]}" "${names[@]}"
-	[ ${#middle[@]} -eq 0 ] || [ ${#core[@]} -eq 0 ] || run "${middle[@]}" "${core[@]}"
+	[ ${#middle[@]} -gt 0 ] && [ ${#core[@]} -gt 0 ] || continue
+	# The kernels between share the core scenarios as the ends share the
+	# others, but for the installed suite, which runs on every kernel.
+	mapfile -t core < <(split_ends "$seed" "${middle[1]}" "${middle[-1]}" \
+		kselftest "${core[@]}")
+	run "${middle[@]}" "${core[@]}"
 done
 
 # The configuration sweep (scripts/sweep.sh): a few draws from the whole
@@ -242,7 +263,10 @@ fi
 # The test a user would run: a Debian 12 guest with the package
 # installed, booting from it (vm/debian.sh).
 if [ $# -eq 0 ] && [ -z "$debug" ] && [[ " ${arches[*]} " == *" x86_64 "* ]]; then
-	"$vm/debian.sh" --build "$build" --results "$results" || true
+	# Images that failed are made again there, which says why.
+	reuse=()
+	[ -z "$images_pid" ] || ! wait "$images_pid" || reuse=(--reuse)
+	"$vm/debian.sh" --build "$build" --results "$results" "${reuse[@]}" || true
 fi
 
 # make bench's tooling, end to end on a tiny run: the guests' figures

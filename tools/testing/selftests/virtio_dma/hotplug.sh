@@ -32,7 +32,9 @@ bdfs="$blk $net"
 vpd_dmesg_mark
 
 reader=$(vpd_reader "$(vpd_disk_of "$blk")")
-(vpd_lower; VPD_NET_MB=256 "$(dirname "$0")/net.sh" >/dev/null 2>&1) &
+# A stream whose NIC is gone has nothing to wait for: it gives up after
+# 5 s of silence, not the 30 s a slow guest's live stream may need.
+(vpd_lower; VPD_NET_MB=256 VPD_NET_STALL_S=5 "$(dirname "$0")/net.sh" >/dev/null 2>&1) &
 stream=$!
 sleep 1
 for id in $VPD_HOTPLUG; do

@@ -5,7 +5,8 @@
  * data crosses the virtio-net device both ways.
  *
  * VPD_NET_ADDR and VPD_NET_PORT name the echo server (required);
- * VPD_NET_MB the amount each way (default 16).
+ * VPD_NET_MB the amount each way (default 16); VPD_NET_STALL_S how long
+ * the stream may stand still before it fails (default 30).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,6 +38,7 @@ TEST_F_TIMEOUT(net, echo, 900)
 {
 	const char *addr = getenv("VPD_NET_ADDR");
 	size_t total = vpd_env_ul("VPD_NET_MB", 16) << 20;
+	int stall_ms = vpd_env_ul("VPD_NET_STALL_S", 30) * 1000;
 	unsigned char out[CHUNK], in[CHUNK];
 	uint64_t sent_sum = VPD_FNV_INIT, got_sum = VPD_FNV_INIT;
 	size_t sent = 0, got = 0, pending = 0, off = 0;
@@ -61,7 +63,8 @@ TEST_F_TIMEOUT(net, echo, 900)
 
 		if (sent < total)
 			p.events |= POLLOUT;
-		ASSERT_LT(0, poll(&p, 1, 30000)) TH_LOG("stalled at %zu/%zu", got, total);
+		ASSERT_LT(0, poll(&p, 1, stall_ms))
+			TH_LOG("stalled at %zu/%zu", got, total);
 		if ((p.revents & POLLOUT) && sent < total) {
 			if (!pending) {
 				pending = total - sent < CHUNK ? total - sent : CHUNK;

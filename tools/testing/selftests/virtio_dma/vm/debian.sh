@@ -8,7 +8,9 @@
 #   6.1, 6.12       every virtio device on virtio-pci-dma from the
 #                   initramfs on, the root disk included; DHCP and a file
 #                   fetched from the host intact; a file written
-#   6.1, 6.12 off   virtio-dma=off: the in-tree virtio_pci (boot time)
+#   6.12 off        virtio-dma=off: the in-tree virtio_pci (boot time;
+#                   6.1-off on request: the switch is the initramfs
+#                   script's, the same for every kernel)
 #   6.12 iommu      intel-iommu, iommu_platform=on: platform ops
 #   6.12 policy     virtio_pci_dma.policy=net:mode=pool: the NIC pooled
 #   6.12 removed    the package removed: virtio_pci drives everything
@@ -38,7 +40,7 @@ while [ $# -gt 0 ]; do
 done
 work=$build/debian
 boots=("$@")
-[ ${#boots[@]} -gt 0 ] || boots=(6.1 6.1-off 6.12 6.12-off 6.12-iommu 6.12-policy 6.12-removed)
+[ ${#boots[@]} -gt 0 ] || boots=(6.1 6.12 6.12-off 6.12-iommu 6.12-policy 6.12-removed)
 
 mkdir -p "$build"
 out() { echo "$*"; [ -z "$results" ] || echo "$*" >>"$results"; }

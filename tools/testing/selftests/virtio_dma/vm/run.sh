@@ -87,6 +87,14 @@ image_of() {
 		arch_image "$1"
 	fi
 }
+# What QEMU boots: the kernel unpacked where that is quicker (arch.sh).
+boot_image_of() {
+	if [ -s "$build/vm/$1/vmlinux" ]; then
+		echo "$build/vm/$1/vmlinux"
+	else
+		image_of "$1"
+	fi
+}
 timeout_scale=1
 debug_cmdline=
 if [ -n "$debug_dir" ]; then
@@ -318,7 +326,7 @@ run_guest() {
 	timeout --kill-after=10 "$timeout" \
 		"${wrap[@]}" "$(arch_qemu)" "${args[@]}" -pidfile "$work/qemu.pid" \
 		-qmp "unix:$work/qmp.sock,server=on,wait=off" \
-		-kernel "$(image_of "$kver")" -initrd "$dir/initramfs.cpio" \
+		-kernel "$(boot_image_of "$kver")" -initrd "$dir/initramfs.cpio" \
 		-append "$(arch_cmdline) panic=-1 loglevel=5 vpd.scenario=$name vpd.timeout=$timeout $(arch_iommu_cmdline "$iommu") $(arch_threads_cmdline "$threads") $debug_cmdline $append" \
 		-serial "file:$log" </dev/null >"$work/qemu.out" 2>&1 || rc=$?
 	kill "$dog" 2>/dev/null || :
@@ -422,6 +430,8 @@ for k in "${kernels[@]}"; do
 	[ -f "$build/$k/virtio_pci_dma.ko" ] || { echo "run.sh: module for $k not built; run 'make all-kernels'" >&2; exit 1; }
 	mkdir -p "$build/vm/$k"
 	make_initramfs "$k" "$build/vm/$k"
+	rm -f "$build/vm/$k/vmlinux"
+	arch_unpack_image "$(image_of "$k")" "$build/vm/$k/vmlinux" || :
 done
 
 # Scenarios run side by side, one guest per core.
@@ -438,8 +448,14 @@ for a in "${scenarios[@]}"; do
 	done
 done
 [ ${#pairs[@]} -gt 0 ] || { echo "run.sh: no scenario for these kernels" >&2; exit 2; }
+# Started longest first, as their TIMEOUT has it, so that no long guest
+# runs alone at the end; reported in the order given.
+mapfile -t order < <(for p in "${pairs[@]}"; do
+	s=${p#* }
+	printf '%s\t%s\n' "$(scenario_var "$scenario_dir/${s%%+*}.scn" TIMEOUT)" "$p"
+done | sort -s -t $'\t' -k 1,1nr | cut -f 2-)
 running=0
-for p in "${pairs[@]}"; do
+for p in "${order[@]}"; do
 	# shellcheck disable=SC2086
 	run_one $p &
 	running=$((running + 1))

@@ -70,8 +70,59 @@ esac
 seed=$((10#$seed))
 [ -n "$debug" ] || [ $# -gt 0 ] ||
 	echo "# seed $seed (VPD_SWEEP_SEED=$seed make check draws the same sweep and audit split)"
+# shell_syntax: every shell script parses, by the shells that run it
+# (an apostrophe in a comment of a quoted awk program once ended the
+# quote, and a benchmark report with it, unseen): sh scripts by dash and
+# by busybox, which runs them in the guests. The two sourced libraries
+# have no #! line: lib.sh is the tests' (sh), arch.sh run.sh's (bash). A
+# .sh file with another #! line fails: it would not be checked.
+shell_syntax() {
+	local f shells sh bad=0
+	while IFS= read -r f; do
+		case $f in
+		*/selftests/virtio_dma/lib.sh) shells="sh busybox" ;;
+		*/vm/arch.sh) shells=bash ;;
+		*)
+			case $(head -n 1 "$f") in
+			'#!/bin/bash'* | '#!/usr/bin/env bash'*) shells=bash ;;
+			'#!/bin/sh'*) shells="sh busybox" ;;
+			'#!/bin/busybox sh'*) shells=busybox ;;
+			*)
+				case $f in
+				*.sh) echo "$f: not a #! line this check knows"; bad=1 ;;
+				esac
+				continue
+				;;
+			esac
+			;;
+		esac
+		for sh in $shells; do
+			if [ "$sh" = busybox ]; then
+				busybox sh -n "$f"
+			else
+				"$sh" -n "$f"
+			fi || { echo "$f: does not parse ($sh -n)"; bad=1; }
+		done
+	done < <(cd "$top" && project_files |
+		while IFS= read -r f; do
+			[ -f "$f" ] && { [[ $f == *.sh ]] || [ -x "$f" ]; } && echo "$top/$f"
+		done)
+	return $bad
+}
+
+# project_files: the project's files, not what a build or a run left.
+project_files() {
+	if git rev-parse --git-dir >/dev/null 2>&1; then
+		git ls-files -co --exclude-standard
+	else
+		find . \( -path ./build -o -path ./.git \) -prune -o -type f -print |
+			sed 's|^\./||'
+	fi
+}
+
 record checkpatch make -s -C "$top" BUILD="$build" checkpatch
 [ -n "$debug" ] || record docs "$top/scripts/docs-check.sh"
+[ -n "$debug" ] || record shell-syntax shell_syntax
 
 # scripts/compat-probe.sh over every target's headers, and over headers
 # with each known form taken out (scripts/compat-check.sh).
@@ -105,14 +156,19 @@ deb_check() {
 [[ " ${arches[*]} " != *" x86_64 "* ]] || [ -n "$debug" ] || record deb deb_check
 # The Debian images (vm/debian.sh boots them at the end) need only the
 # package: made now, beside the builds below, which keep one core busy
-# at most, rather than on their own after the guests.
+# at most, rather than on their own after the guests; niced, should they
+# outlast the builds (a first run makes the base root too).
 images_pid=
 if [ $# -eq 0 ] && [ -z "$debug" ] && [[ " ${arches[*]} " == *" x86_64 "* ]] &&
 	deb=$(ls "$build"/deb/virtio-pci-dma-dkms_*_all.deb 2>/dev/null | tail -n 1) &&
 	[ -n "$deb" ]; then
-	"$top/scripts/debian-guest.sh" images "$deb" "$build/debian" \
-		>"$build/debian.log" 2>&1 &
+	# A process group of its own (debootstrap, apt, DKMS under it), all
+	# stopped with check.sh; only while it runs (its pid could be reused).
+	setsid nice -n 19 "$top/scripts/debian-guest.sh" images "$deb" "$build/debian" \
+		>"$build/debian-images.log" 2>&1 &
 	images_pid=$!
+	trap '[ -z "$images_pid" ] || ! jobs -pr | grep -qx "$images_pid" ||
+		kill -- -"$images_pid" 2>/dev/null' EXIT
 fi
 # The virtio-dma tool over a made-up sysfs (tools/virtio-dma/tool-check.sh).
 [ -n "$debug" ] || record tool "$top/tools/virtio-dma/tool-check.sh" "$build/tool-check"
@@ -265,7 +321,14 @@ fi
 if [ $# -eq 0 ] && [ -z "$debug" ] && [[ " ${arches[*]} " == *" x86_64 "* ]]; then
 	# Images that failed are made again there, which says why.
 	reuse=()
-	[ -z "$images_pid" ] || ! wait "$images_pid" || reuse=(--reuse)
+	if [ -n "$images_pid" ]; then
+		if wait "$images_pid"; then
+			reuse=(--reuse)
+		else
+			echo "# debian: the images made beside the builds failed ($build/debian-images.log); again:"
+		fi
+		images_pid=
+	fi
 	"$vm/debian.sh" --build "$build" --results "$results" "${reuse[@]}" || true
 fi
 

@@ -106,6 +106,8 @@ enum vpd_audit_kind {
  *	probe: offers it)
  * @arch_wants: arch_virtio_wants_dma_ops() (or force_arch_dma) said yes
  * @observed: the module sees every DMA call, so @stats are complete
+ * @largest_queue: the size of the device's largest queue, as offered at
+ *	probe: no descriptor chain is longer (the pool's overflow holds one)
  * @stats: counters of the calls seen
  * @pool: the bounce region, in pool mode
  * @audit: the audit's records, when @policy.audit
@@ -120,6 +122,7 @@ struct vpd_dma {
 	bool arch_wants;
 	bool translates;
 	bool observed;
+	u16 largest_queue;
 	struct vpd_stats stats;
 	struct vpd_pool *pool;
 	struct vpd_audit *audit;

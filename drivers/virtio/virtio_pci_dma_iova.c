@@ -167,7 +167,9 @@ vpd_iova_window_create(struct device *dev, size_t max_mapping,
 	w->domain = domain;
 	w->chunk_size = PAGE_ALIGN(max_mapping);
 	chunks = min_t(size_t, entries, VPD_IOVA_WINDOW_MAX / w->chunk_size);
-	w->chunk = alloc_pages(GFP_KERNEL | __GFP_ZERO, get_order(w->chunk_size));
+	/* No splat where memory is fragmented: the pool is declined then. */
+	w->chunk = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN |
+			       __GFP_RETRY_MAYFAIL, get_order(w->chunk_size));
 	if (!w->chunk)
 		goto err_free;
 	if (!vpd_iova_reserve(w, dev, chunks))

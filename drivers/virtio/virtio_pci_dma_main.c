@@ -727,6 +727,21 @@ static int vpd_hold_for_iommu(struct vpd_device *vpd)
 	return 0;
 }
 
+/*
+ * No descriptor chain is longer than its queue's size, an indirect one
+ * included (the virtio spec's split ring; a device's seg_max stays below
+ * it): how many segments the pool's overflow must hold at once for the
+ * longest request. Read before a driver sized a queue down.
+ */
+static u16 vpd_largest_queue(struct virtio_pci_modern_device *mdev)
+{
+	u16 i, n = vp_modern_get_num_queues(mdev), size = 0;
+
+	for (i = 0; i < n; i++)
+		size = max(size, vp_modern_get_queue_size(mdev, i));
+	return size;
+}
+
 static int vpd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct vpd_device *vpd;
@@ -764,6 +779,7 @@ static int vpd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	vpd->dma.access_platform = vp_modern_get_features(&vpd->mdev) &
 				   BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);
 	vpd->dma.virtio_id = vpd->mdev.id.device;
+	vpd->dma.largest_queue = vpd_largest_queue(&vpd->mdev);
 	vpd_policy_get(pdev, vpd->dma.virtio_id, &vpd->dma.policy);
 	err = vpd_select_dma_ops(&vpd->dma, pdev);
 	if (err)

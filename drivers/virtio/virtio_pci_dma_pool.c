@@ -84,9 +84,10 @@ enum vpd_pool_view {
 };
 
 /*
- * How many of the largest mappings an IOVA window holds at once: more
- * than the descriptors of the longest chain a device can post (QEMU's
- * largest queue is 1024), so that any one request fits.
+ * How many of the largest segments an IOVA window or the shared buffers
+ * hold at once, at least: as many as QEMU's largest queue (1024) has
+ * descriptors, and more for a device with larger queues (no chain is
+ * longer than its queue), so that any one request fits.
  */
 #define VPD_POOL_WINDOW_ENTRIES 1024
 
@@ -233,6 +234,22 @@ static size_t vpd_pool_max_mapping(struct vpd_pool *pool)
 }
 
 /*
+ * The largest segment a driver may post, which the overflow must take:
+ * ours for virtio-blk, which asks dma_max_mapping_size(); a SCSI host's
+ * own, from its template or the block layer's 64 KiB
+ * (BLK_MAX_SEGMENT_SIZE) where, as virtio_scsi's, it sets none.
+ */
+static size_t vpd_pool_max_segment(struct vpd_pool *pool)
+{
+	return max_t(size_t, vpd_pool_max_mapping(pool), SZ_64K);
+}
+
+static unsigned int vpd_pool_overflow_entries(struct vpd_dma *dma)
+{
+	return max_t(unsigned int, dma->largest_queue, VPD_POOL_WINDOW_ENTRIES);
+}
+
+/*
  * Decided with the platform's ops still in place. Memory that must be
  * shared with the host cannot be shared in atomic context: those pools
  * take buffers a worker shared ahead. A platform reached by direct calls
@@ -242,20 +259,17 @@ static size_t vpd_pool_max_mapping(struct vpd_pool *pool)
  */
 static enum vpd_pool_view vpd_pool_choose_view(struct vpd_pool *pool,
 					       struct device *dev,
+					       unsigned int entries,
 					       bool arch_wants,
 					       const char **why)
 {
 	const struct dma_map_ops *ops = get_dma_ops(dev);
 
 	if (pool->decrypted) {
-		/*
-		 * At least as much as swiotlb's default, and as an IOVA window
-		 * lends: any one request fits, whatever its segments (a SCSI
-		 * host keeps its own 64 KiB ones).
-		 */
-		u64 cap = (u64)VPD_POOL_WINDOW_ENTRIES * vpd_pool_max_mapping(pool);
+		/* As an IOVA window lends; at least swiotlb's 64 MiB. */
+		u64 cap = (u64)entries * vpd_pool_max_segment(pool);
 
-		pool->shared = vpd_shared_create(dev, max_t(u64, SZ_64M, cap));
+		pool->shared = vpd_shared_create(dev, cap);
 		*why = "no buffers could be shared with the host";
 		return pool->shared ? VPD_POOL_VIEW_SHARED : VPD_POOL_VIEW_NONE;
 	}
@@ -283,9 +297,16 @@ static enum vpd_pool_view vpd_pool_choose_view(struct vpd_pool *pool,
 	if (vpd_dev_ops_bypass(dev))
 		return VPD_POOL_VIEW_DIRECT;
 	if (vpd_dev_uses_dma_iommu(dev)) {
-		pool->window = vpd_iova_window_create(dev, vpd_pool_max_mapping(pool),
-						      VPD_POOL_WINDOW_ENTRIES);
-		*why = "iommu-dma lent no IOVA window";
+		u64 need = (u64)entries * vpd_pool_max_segment(pool);
+
+		pool->window = vpd_iova_window_create(dev, vpd_pool_max_segment(pool),
+						      entries);
+		/* Capped at 1 GiB: a request of a device's huge queues might not fit. */
+		if (pool->window && vpd_iova_window_size(pool->window) < need) {
+			vpd_iova_window_destroy(pool->window, dev);
+			pool->window = NULL;
+		}
+		*why = "iommu-dma lent no IOVA window large enough";
 		return pool->window ? VPD_POOL_VIEW_IOMMU : VPD_POOL_VIEW_NONE;
 	}
 	if (!ops)
@@ -376,7 +397,9 @@ int vpd_pool_create(struct vpd_dma *dma, struct pci_dev *pdev, size_t size)
 	pool->guarded = dma->policy.audit;
 	if (pool->guarded)
 		memset(pool->vaddr, VPD_POOL_POISON_BYTE, size);
-	pool->view = vpd_pool_choose_view(pool, &pdev->dev, dma->arch_wants, &why);
+	pool->view = vpd_pool_choose_view(pool, &pdev->dev,
+					  vpd_pool_overflow_entries(dma),
+					  dma->arch_wants, &why);
 	if (pool->view == VPD_POOL_VIEW_NONE) {
 		/* A request larger than the region would wait for ever. */
 		pci_warn(pdev, "pool: nothing here can serve what the region cannot hold: %s\n",

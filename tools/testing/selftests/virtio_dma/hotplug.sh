@@ -37,6 +37,12 @@ reader=$(vpd_reader "$(vpd_disk_of "$blk")")
 (vpd_lower; VPD_NET_MB=256 VPD_NET_STALL_S=5 "$(dirname "$0")/net.sh" >/dev/null 2>&1) &
 stream=$!
 sleep 1
+# Unplugged busy, or the test says it was not.
+for p in "$reader" "$stream"; do
+	kill -0 "$p" 2>/dev/null && continue
+	kill "$reader" "$stream" 2>/dev/null
+	vpd_fail "the disk reader or the stream ended before the unplug"
+done
 for id in $VPD_HOTPLUG; do
 	vpd_host del "$id"
 done

@@ -38,7 +38,8 @@ TEST_F_TIMEOUT(net, echo, 900)
 {
 	const char *addr = getenv("VPD_NET_ADDR");
 	size_t total = vpd_env_ul("VPD_NET_MB", 16) << 20;
-	int stall_ms = vpd_env_ul("VPD_NET_STALL_S", 30) * 1000;
+	unsigned long stall_s = vpd_env_ul("VPD_NET_STALL_S", 30);
+	int stall_ms = (stall_s && stall_s < 3600 ? stall_s : 30) * 1000;
 	unsigned char out[CHUNK], in[CHUNK];
 	uint64_t sent_sum = VPD_FNV_INIT, got_sum = VPD_FNV_INIT;
 	size_t sent = 0, got = 0, pending = 0, off = 0;

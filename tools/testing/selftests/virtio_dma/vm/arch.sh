@@ -53,8 +53,8 @@ arch_image() {
 # under TCG and the real-mode setup, about 7 s of a 10 s boot. The
 # payload is where the boot protocol's setup header says (payload_offset
 # and payload_length, protocol 2.08), less the uncompressed size the
-# kernel's build appends to an xz or zstd stream. False where there is nothing to gain or it
-# could not be done: the bzImage boots then.
+# kernel's build appends to an xz or zstd stream. False where there is
+# nothing to gain or it could not be done: the bzImage boots then.
 arch_unpack_image() {
 	local img=$1 out=$2 setup off len unpack trim=4
 	[ "$vm_arch" = x86_64 ] || return 1

@@ -42,15 +42,16 @@ set +a
 # Elsewhere half the tests' own defaults: make check boots about a
 # hundred guests, and the volume is the larger part of their tests' time
 # (not of the paths they take: request sizes stay, and every pool still
-# overflows); the installed suite (kselftest.scn) keeps the defaults, as
-# a developer runs it.
+# overflows); the installed suite (kselftest.scn) keeps the tests' data
+# defaults, as a developer runs it, and so does a scenario that sets
+# FULL_DATA=1 (its exhaustion needs the load).
 case $(uname -r) in
 *-vpd-debug)
 	export VPD_SIZE_MB="${VPD_SIZE_MB:-8}" VPD_NET_MB="${VPD_NET_MB:-4}"
 	export VPD_BIGIO_MB="${VPD_BIGIO_MB:-16}" STRESS_SECONDS="${STRESS_SECONDS:-20}"
 	;;
 *)
-	[ "${KSELFTEST:-0}" = 1 ] ||
+	[ "${KSELFTEST:-0}" = 1 ] || [ "${FULL_DATA:-0}" = 1 ] ||
 		export VPD_SIZE_MB="${VPD_SIZE_MB:-16}" VPD_NET_MB="${VPD_NET_MB:-8}" \
 			VPD_BIGIO_MB="${VPD_BIGIO_MB:-16}"
 	;;

@@ -87,9 +87,10 @@ image_of() {
 		arch_image "$1"
 	fi
 }
-# What QEMU boots: the kernel unpacked where that is quicker (arch.sh).
+# What QEMU boots: the kernel unpacked where that is quicker (arch.sh),
+# unless the scenario asks for the bzImage (BOOT_BZIMAGE=1, as $2).
 boot_image_of() {
-	if [ -s "$build/vm/$1/vmlinux" ]; then
+	if [ "${2:-}" != 1 ] && [ -s "$build/vm/$1/vmlinux" ]; then
 		echo "$build/vm/$1/vmlinux"
 	else
 		image_of "$1"
@@ -281,8 +282,9 @@ run_guest() {
 	local kver=$1 name=$2 dir=$build/vm/$1
 	local scn=$scenario_dir/${name%%+*}.scn work=$dir/$name.work
 	local log=$dir/$name.log res=$dir/$name.result
-	local timeout devices iommu append mem smp trace threads rc=0 start
+	local timeout devices iommu append mem smp trace threads rc=0 start bzimage
 	timeout=$(scenario_var "$scn" TIMEOUT)
+	bzimage=$(scenario_var "$scn" BOOT_BZIMAGE)
 	devices=$(scenario_var "$scn" DEVICES)
 	iommu=$(scenario_var "$scn" IOMMU)
 	append=$(scenario_var "$scn" APPEND)
@@ -326,7 +328,7 @@ run_guest() {
 	timeout --kill-after=10 "$timeout" \
 		"${wrap[@]}" "$(arch_qemu)" "${args[@]}" -pidfile "$work/qemu.pid" \
 		-qmp "unix:$work/qmp.sock,server=on,wait=off" \
-		-kernel "$(boot_image_of "$kver")" -initrd "$dir/initramfs.cpio" \
+		-kernel "$(boot_image_of "$kver" "$bzimage")" -initrd "$dir/initramfs.cpio" \
 		-append "$(arch_cmdline) panic=-1 loglevel=5 vpd.scenario=$name vpd.timeout=$timeout $(arch_iommu_cmdline "$iommu") $(arch_threads_cmdline "$threads") $debug_cmdline $append" \
 		-serial "file:$log" </dev/null >"$work/qemu.out" 2>&1 || rc=$?
 	kill "$dog" 2>/dev/null || :
@@ -430,8 +432,18 @@ for k in "${kernels[@]}"; do
 	[ -f "$build/$k/virtio_pci_dma.ko" ] || { echo "run.sh: module for $k not built; run 'make all-kernels'" >&2; exit 1; }
 	mkdir -p "$build/vm/$k"
 	make_initramfs "$k" "$build/vm/$k"
-	rm -f "$build/vm/$k/vmlinux"
-	arch_unpack_image "$(image_of "$k")" "$build/vm/$k/vmlinux" || :
+	# Unpacked once, not again at each of make check's run.sh calls: kept
+	# while the image is the same file (dpkg dates a file by its build,
+	# so an upgrade keeping the version can install an older date).
+	vml=$build/vm/$k/vmlinux
+	img=$(image_of "$k")
+	id=$(stat -Lc '%d %i %s %Y' "$img" 2>/dev/null) || id=
+	if [ -n "$debug_dir" ]; then
+		rm -f "$vml" "$vml.src"
+	elif [ ! -s "$vml" ] || [ "$(cat "$vml.src" 2>/dev/null)" != "$id" ]; then
+		rm -f "$vml" "$vml.src"
+		! arch_unpack_image "$img" "$vml" || echo "$id" >"$vml.src"
+	fi
 done
 
 # Scenarios run side by side, one guest per core.
@@ -452,7 +464,8 @@ done
 # runs alone at the end; reported in the order given.
 mapfile -t order < <(for p in "${pairs[@]}"; do
 	s=${p#* }
-	printf '%s\t%s\n' "$(scenario_var "$scenario_dir/${s%%+*}.scn" TIMEOUT)" "$p"
+	t=$(scenario_var "$scenario_dir/${s%%+*}.scn" TIMEOUT)
+	printf '%s\t%s\n' "${t:-300}" "$p"
 done | sort -s -t $'\t' -k 1,1nr | cut -f 2-)
 running=0
 for p in "${order[@]}"; do

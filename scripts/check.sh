@@ -240,9 +240,29 @@ for arch in "${arches[@]}"; do
 	record "kselftest-install-$arch" mk kselftest-install
 done
 
+# debug_stamp: what a debug pass tests, the project's files that its
+# builds and guests use (not the documentation nor the benchmark) and the
+# debug kernel. A pass may take longer than a working session: run again
+# on the same, it goes on where it stopped, keeping the result of every
+# guest that ran to its end (run.sh --resume); a change to one of those
+# files starts it over, as does VPD_DEBUG_FRESH=1.
+debug_stamp() {
+	local f
+	{
+		basename "$dbg"
+		cd "$top" && project_files | grep -Ev '^(Documentation|bench)/|\.md$' |
+			LC_ALL=C sort | while IFS= read -r f; do
+			[ -f "$f" ] && printf '%s\n' "$f" && cat "$f"
+		done
+	} | sha256sum | cut -c1-16
+}
+
 for arch in "${arches[@]}"; do
 	run_args=()
-	[ -z "$debug" ] || run_args=(--debug-kernel "$dbg")
+	if [ -n "$debug" ]; then
+		run_args=(--debug-kernel "$dbg")
+		[ "${VPD_DEBUG_FRESH:-0}" = 1 ] || run_args+=(--resume "$(debug_stamp)")
+	fi
 
 	run() { # run [--kernel K]... SCENARIO...
 		"$vm/run.sh" --arch "$arch" --build "$build" --results "$results" \

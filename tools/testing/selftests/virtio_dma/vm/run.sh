@@ -6,10 +6,14 @@
 #
 #   run.sh [--arch A] [--build DIR] [--kernel KVER]... [--jobs N]
 #          [--results FILE] [--show] [--debug-kernel DIR]
-#          [--scenario-dir DIR] [--extra-initrd CPIO] SCENARIO...
+#          [--scenario-dir DIR] [--extra-initrd CPIO] [--resume STAMP]
+#          SCENARIO...
 #
 # --debug-kernel boots the kernel scripts/debug-kernel.sh built in DIR
 # instead of Debian's, with longer timeouts and kmemleak checked.
+# --resume keeps the result of every guest that ran to its end under the
+# same STAMP (make check-debug: the tree and the debug kernel), passed or
+# failed, and runs only the others: a pass stopped midway goes on.
 # --show prints what the tests printed, not only their results.
 #
 # --scenario-dir takes the scenarios from DIR (make bench's configurations)
@@ -37,6 +41,7 @@ show=
 debug_dir=
 scenario_dir=$here/scenarios
 extra_initrd=
+resume=
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -49,6 +54,7 @@ while [ $# -gt 0 ]; do
 	--debug-kernel) debug_dir=$2; shift 2 ;;
 	--scenario-dir) scenario_dir=$(cd "$2" && pwd); shift 2 ;;
 	--extra-initrd) extra_initrd=$2; shift 2 ;;
+	--resume) resume=$2; shift 2 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -285,6 +291,10 @@ run_guest() {
 	local timeout devices iommu append mem smp trace threads rc=0 start bzimage
 	timeout=$(scenario_var "$scn" TIMEOUT)
 	bzimage=$(scenario_var "$scn" BOOT_BZIMAGE)
+	case ${bzimage:-0} in
+	0 | 1) ;;
+	*) echo "not ok $1/$name/scenario (BOOT_BZIMAGE=$bzimage: expected 0 or 1)" >"$res"; return ;;
+	esac
 	devices=$(scenario_var "$scn" DEVICES)
 	iommu=$(scenario_var "$scn" IOMMU)
 	append=$(scenario_var "$scn" APPEND)
@@ -467,10 +477,27 @@ mapfile -t order < <(for p in "${pairs[@]}"; do
 	t=$(scenario_var "$scenario_dir/${s%%+*}.scn" TIMEOUT)
 	printf '%s\t%s\n' "${t:-300}" "$p"
 done | sort -s -t $'\t' -k 1,1nr | cut -f 2-)
+# kept KVER SCENARIO: its guest ran to its end under this --resume stamp.
+kept() {
+	[ -n "$resume" ] && [ -s "$build/vm/$1/$2.result" ] &&
+		[ "$(cat "$build/vm/$1/$2.stamp" 2>/dev/null)" = "$resume" ]
+}
+
 running=0
+nkept=0
 for p in "${order[@]}"; do
 	# shellcheck disable=SC2086
-	run_one $p &
+	if kept $p; then
+		nkept=$((nkept + 1))
+		continue
+	fi
+	rm -f "$build/vm/${p% *}/${p#* }.stamp"
+	# The stamp once the result is whole: a guest stopped midway has none.
+	# shellcheck disable=SC2086
+	{
+		run_one $p
+		[ -z "$resume" ] || echo "$resume" >"$build/vm/${p% *}/${p#* }.stamp"
+	} &
 	running=$((running + 1))
 	if [ "$running" -ge "$jobs" ]; then
 		wait -n || true
@@ -478,6 +505,8 @@ for p in "${order[@]}"; do
 	fi
 done
 wait
+[ "$nkept" -eq 0 ] ||
+	echo "# $nkept guests kept from an earlier run of the same tree and kernel (--resume)"
 
 all=$build/vm/results.txt
 : >"$all"

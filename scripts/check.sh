@@ -217,6 +217,22 @@ split_ends() {
 	done
 }
 
+# tree_stamp: what a debug pass tests of the project, the files that its
+# builds and guests use (not the documentation nor the benchmark), taken
+# before the builds: a file edited later changes the stamp of the next
+# pass, not what this one ran. With the debug kernel, the pass's stamp:
+# a pass may take longer than a working session; run again on the same,
+# it goes on where it stopped, keeping the result of every guest that
+# passed (run.sh --resume); a change to one of those files starts it
+# over, as does VPD_DEBUG_FRESH=1.
+tree_stamp() (
+	cd "$top" && project_files | grep -Ev '^(Documentation|bench)/|\.md$' |
+		LC_ALL=C sort | while IFS= read -r f; do
+		[ -f "$f" ] && printf '%s\n' "$f" && cat "$f"
+	done | sha256sum | cut -c1-16
+)
+[ -z "$debug" ] || tree=$(tree_stamp)
+
 mk() { make -s -C "$top" ARCH="$arch" BUILD="$build" "$@"; }
 
 # Every architecture's builds before any guest: two guests take both
@@ -226,6 +242,8 @@ for arch in "${arches[@]}"; do
 		record debug-kernel "$top/scripts/debug-kernel.sh"
 		dbg=$(tail -n 1 "$logs/debug-kernel.log")
 		record build-debug mk module KDIR="$dbg/build"
+		# A fresh pass's results are kept for the next one too.
+		[ "${VPD_DEBUG_FRESH:-0}" != 1 ] || rm -f "$build"/vm/*/*.stamp
 	else
 		kernels=$("$top/scripts/kernels.sh" --arch "$arch" list)
 		[ -n "$kernels" ] ||
@@ -240,28 +258,15 @@ for arch in "${arches[@]}"; do
 	record "kselftest-install-$arch" mk kselftest-install
 done
 
-# debug_stamp: what a debug pass tests, the project's files that its
-# builds and guests use (not the documentation nor the benchmark) and the
-# debug kernel. A pass may take longer than a working session: run again
-# on the same, it goes on where it stopped, keeping the result of every
-# guest that ran to its end (run.sh --resume); a change to one of those
-# files starts it over, as does VPD_DEBUG_FRESH=1.
-debug_stamp() {
-	local f
-	{
-		basename "$dbg"
-		cd "$top" && project_files | grep -Ev '^(Documentation|bench)/|\.md$' |
-			LC_ALL=C sort | while IFS= read -r f; do
-			[ -f "$f" ] && printf '%s\n' "$f" && cat "$f"
-		done
-	} | sha256sum | cut -c1-16
-}
-
 for arch in "${arches[@]}"; do
 	run_args=()
 	if [ -n "$debug" ]; then
 		run_args=(--debug-kernel "$dbg")
-		[ "${VPD_DEBUG_FRESH:-0}" = 1 ] || run_args+=(--resume "$(debug_stamp)")
+		# Not when a host check failed: after a failed build the
+		# guests would run what an earlier one left, under this
+		# tree's stamp.
+		grep -q '^not ok host/' "$results" ||
+			run_args+=(--resume "$(printf '%s %s' "$(basename "$dbg")" "$tree" | sha256sum | cut -c1-16)")
 	fi
 
 	run() { # run [--kernel K]... SCENARIO...

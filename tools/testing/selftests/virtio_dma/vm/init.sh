@@ -27,6 +27,14 @@ for w in $(cat /proc/cmdline); do
 	esac
 done
 
+# quarter MB FLOOR: a quarter of MB, at least FLOOR, at most MB.
+quarter() {
+	local q=$(($1 / 4))
+	[ "$q" -ge "$2" ] || q=$2
+	[ "$q" -le "$1" ] || q=$1
+	echo "$q"
+}
+
 cd /virtio_dma || exit 1
 # This guest is there to be broken: let the tests rebind and overwrite.
 export VPD_DESTRUCTIVE=1
@@ -48,9 +56,10 @@ set +a
 case $(uname -r) in
 *-vpd-debug)
 	# A scenario's own volume too (irq-intx's 64 MiB stream took 551 s
-	# of its 1,414 there): a quarter, but no less than the default's.
-	size=$((${VPD_SIZE_MB:-32} / 4)) net=$((${VPD_NET_MB:-16} / 4))
-	export VPD_SIZE_MB=$((size > 8 ? size : 8)) VPD_NET_MB=$((net > 4 ? net : 4))
+	# of its 1,414 there): a quarter, but no less than the default's
+	# quarter, nor more than the scenario's own.
+	size=${VPD_SIZE_MB:-32} net=${VPD_NET_MB:-16}
+	export VPD_SIZE_MB=$(quarter "$size" 8) VPD_NET_MB=$(quarter "$net" 4)
 	export VPD_BIGIO_MB="${VPD_BIGIO_MB:-16}" STRESS_SECONDS="${STRESS_SECONDS:-20}"
 	;;
 *)

@@ -11,9 +11,10 @@
 #
 # --debug-kernel boots the kernel scripts/debug-kernel.sh built in DIR
 # instead of Debian's, with longer timeouts and kmemleak checked.
-# --resume keeps the result of every guest that ran to its end under the
-# same STAMP (make check-debug: the tree and the debug kernel), passed or
-# failed, and runs only the others: a pass stopped midway goes on.
+# --resume keeps the result of every guest that passed under the same
+# STAMP (make check-debug: the tree and the debug kernel) and runs only
+# the others: a pass stopped midway goes on. A failure always runs again:
+# a guest stopped midway, by a timeout or a signal, has failed too.
 # --show prints what the tests printed, not only their results.
 #
 # --scenario-dir takes the scenarios from DIR (make bench's configurations)
@@ -291,10 +292,6 @@ run_guest() {
 	local timeout devices iommu append mem smp trace threads rc=0 start bzimage
 	timeout=$(scenario_var "$scn" TIMEOUT)
 	bzimage=$(scenario_var "$scn" BOOT_BZIMAGE)
-	case ${bzimage:-0} in
-	0 | 1) ;;
-	*) echo "not ok $1/$name/scenario (BOOT_BZIMAGE=$bzimage: expected 0 or 1)" >"$res"; return ;;
-	esac
 	devices=$(scenario_var "$scn" DEVICES)
 	iommu=$(scenario_var "$scn" IOMMU)
 	append=$(scenario_var "$scn" APPEND)
@@ -335,7 +332,9 @@ run_guest() {
 	timeout=$((timeout * timeout_scale))
 	boot_watchdog "$log" "$work" $((dog_secs > dog_min ? dog_secs : dog_min)) &
 	local dog=$!
-	timeout --kill-after=10 "$timeout" \
+	# In the runner's process group (--foreground), so that a signal to
+	# the group stops the guests too rather than leaving them to run on.
+	timeout --foreground --kill-after=10 "$timeout" \
 		"${wrap[@]}" "$(arch_qemu)" "${args[@]}" -pidfile "$work/qemu.pid" \
 		-qmp "unix:$work/qmp.sock,server=on,wait=off" \
 		-kernel "$(boot_image_of "$kver" "$bzimage")" -initrd "$dir/initramfs.cpio" \
@@ -438,6 +437,18 @@ failure_context() {
 	fi | cut -c1-200 | sed 's/^/#   /'
 }
 
+# One run at a time on a build directory: two would boot guests on the
+# same files. Every guest inherits the lock, so a guest left running by a
+# run stopped midway still holds it.
+mkdir -p "$build/vm"
+exec 9>"$build/vm/.lock"
+flock -n 9 || { echo "run.sh: another run uses $build/vm (or its guests are still running)" >&2; exit 2; }
+# The scenarios as they are now, for the guests' hosts as for their
+# initramfs: an edit during a run that takes hours changes nothing in it.
+rm -rf "$build/vm/.scenarios"
+cp -r "$scenario_dir" "$build/vm/.scenarios"
+scenario_dir=$build/vm/.scenarios
+
 for k in "${kernels[@]}"; do
 	[ -f "$build/$k/virtio_pci_dma.ko" ] || { echo "run.sh: module for $k not built; run 'make all-kernels'" >&2; exit 1; }
 	mkdir -p "$build/vm/$k"
@@ -464,6 +475,11 @@ for a in "${scenarios[@]}"; do
 	[ -z "$only" ] || [[ " ${kernels[*]} " == *" $only "* ]] ||
 		{ echo "run.sh: $a: $only is not among the kernels run" >&2; exit 2; }
 	[ -f "$scenario_dir/${s%%+*}.scn" ] || { echo "run.sh: no scenario '$s'" >&2; exit 2; }
+	b=$(scenario_var "$scenario_dir/${s%%+*}.scn" BOOT_BZIMAGE)
+	case ${b:-0} in
+	0 | 1) ;;
+	*) echo "run.sh: $s: BOOT_BZIMAGE=$b (expected 0 or 1)" >&2; exit 2 ;;
+	esac
 	for k in "${kernels[@]}"; do
 		[ -z "$only" ] || [ "$k" = "$only" ] || continue
 		pairs+=("$k $s")
@@ -477,9 +493,14 @@ mapfile -t order < <(for p in "${pairs[@]}"; do
 	t=$(scenario_var "$scenario_dir/${s%%+*}.scn" TIMEOUT)
 	printf '%s\t%s\n' "${t:-300}" "$p"
 done | sort -s -t $'\t' -k 1,1nr | cut -f 2-)
-# kept KVER SCENARIO: its guest ran to its end under this --resume stamp.
+# passed KVER SCENARIO: a whole result without a failure.
+passed() {
+	[ -s "$build/vm/$1/$2.result" ] && ! grep -q '^not ok ' "$build/vm/$1/$2.result"
+}
+
+# kept KVER SCENARIO: its guest passed under this --resume stamp.
 kept() {
-	[ -n "$resume" ] && [ -s "$build/vm/$1/$2.result" ] &&
+	[ -n "$resume" ] && passed "$1" "$2" &&
 		[ "$(cat "$build/vm/$1/$2.stamp" 2>/dev/null)" = "$resume" ]
 }
 
@@ -492,11 +513,11 @@ for p in "${order[@]}"; do
 		continue
 	fi
 	rm -f "$build/vm/${p% *}/${p#* }.stamp"
-	# The stamp once the result is whole: a guest stopped midway has none.
+	# The stamp once the result is whole, and only on a pass.
 	# shellcheck disable=SC2086
 	{
 		run_one $p
-		[ -z "$resume" ] || echo "$resume" >"$build/vm/${p% *}/${p#* }.stamp"
+		[ -z "$resume" ] || ! passed $p || echo "$resume" >"$build/vm/${p% *}/${p#* }.stamp"
 	} &
 	running=$((running + 1))
 	if [ "$running" -ge "$jobs" ]; then

@@ -51,6 +51,8 @@ struct vpd_cpu_stats {
 	u64 allocs;
 	u64 frees;
 	u64 bytes_mapped;
+	u64 bounce_to_device;
+	u64 bounce_from_device;
 };
 
 struct vpd_stats {
@@ -64,8 +66,6 @@ struct vpd_stats {
  */
 struct vpd_pool_stats {
 	atomic64_t used_max;
-	atomic64_t bounce_to_device;
-	atomic64_t bounce_from_device;
 	atomic64_t exhausted;
 	atomic64_t platform_maps;
 	atomic64_t overflow_maps;

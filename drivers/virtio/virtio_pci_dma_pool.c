@@ -12,7 +12,12 @@
  *
  * The region is managed by genalloc, by device address: alignment is what
  * the device sees (a region from iommu-dma is vmapped, its CPU address
- * aligned to a page only). What each slot bounces is kept in a table
+ * aligned to a page only). It is cut into a few areas, one genalloc pool
+ * each, which CPUs take in turn, and each area is searched next-fit from
+ * where its last allocation ended, as swiotlb does: while there are no
+ * more CPUs than areas, CPUs mapping at once write no shared cache line,
+ * and a map does not scan past the slots in use from the region's start.
+ * What each slot bounces is kept in a table
  * outside the region, per granule, so that nothing the device can write
  * steers a copy.
  *
@@ -30,6 +35,7 @@
 #include <linux/interval_tree.h>
 #include <linux/mm.h>
 #include <linux/set_memory.h>
+#include <linux/virtio_ring.h>
 
 #include "virtio_pci_dma.h"
 #include "virtio_pci_dma_trace.h"
@@ -37,6 +43,16 @@
 #define VPD_POOL_ORDER 7		/* 128-byte granules */
 #define VPD_POOL_GRANULE BIT(VPD_POOL_ORDER)
 #define VPD_POOL_MIN_SIZE SZ_64K
+
+/*
+ * An area holds four of the largest mappings (a SCSI host's 64 KiB
+ * segments where a sixteenth of the pool is less) and the largest ring the
+ * device may ask for, and there are at most four: each is a quarter of
+ * the pool or more. A mapping or a ring must fit one area: a mapping
+ * that does not goes to the overflow.
+ */
+#define VPD_POOL_AREA_MIN (4 * max_t(size_t, SZ_64K, PAGE_SIZE))
+#define VPD_POOL_AREAS_MAX 4
 
 /*
  * With the audit on, each slot has a granule of guard bytes on either side
@@ -58,6 +74,25 @@ struct vpd_pool_slot {
 	u32 len;
 	u32 head;
 };
+
+/**
+ * struct vpd_pool_area - a part of the region that CPUs take in turn
+ * @gp: its allocator, one chunk
+ * @start: the chunk's first device address
+ * @size: the chunk's size
+ * @reserve: what receive buffers leave free, see vpd_pool_may_take()
+ * @hint: the bit after the last allocation: where the next search starts
+ * @peak: about the most it has had taken, in bytes; when it grows the
+ *	pool's high-water mark is brought up to date
+ */
+struct vpd_pool_area {
+	struct gen_pool *gp;
+	dma_addr_t start;
+	size_t size;
+	size_t reserve;
+	unsigned long hint;
+	size_t peak;
+} ____cacheline_aligned_in_smp;
 
 /**
  * enum vpd_pool_view - how the device reaches the region, and so what
@@ -111,7 +146,8 @@ struct vpd_pool_overflow {
 
 /**
  * struct vpd_pool - the bounce region of one device
- * @gp: the allocator of the region
+ * @areas: the region's parts, which CPUs take in turn
+ * @nareas: how many, each as large but the last, which has the rest
  * @vaddr: the region, as the CPU sees it
  * @base: the region, as the device sees it
  * @size: its size
@@ -129,7 +165,8 @@ struct vpd_pool_overflow {
  * @stats: what debugfs shows
  */
 struct vpd_pool {
-	struct gen_pool *gp;
+	struct vpd_pool_area *areas;
+	unsigned int nareas;
 	void *vaddr;
 	dma_addr_t base;
 	size_t size;
@@ -175,12 +212,28 @@ static struct vpd_pool *vpd_pool_of(struct device *dev)
 	return vpd_dma_of(dev)->pool;
 }
 
-static void vpd_pool_account(struct vpd_pool *pool)
+static size_t vpd_pool_area_used(struct vpd_pool_area *area)
 {
-	s64 used = vpd_pool_used(pool);
-	s64 max = atomic64_read(&pool->stats.used_max);
+	return area->size - gen_pool_avail(area->gp);
+}
 
-	while (used > max) {
+/*
+ * The high-water mark, lazily: the pool's use is summed only when an
+ * area's own use reaches a new peak, which after the first few requests
+ * is rare, so that a map writes no shared line for it. It can miss a peak
+ * that no area's own peak accompanies: it is a lower bound.
+ */
+static void vpd_pool_account(struct vpd_pool *pool, struct vpd_pool_area *area)
+{
+	size_t used = vpd_pool_area_used(area);
+	s64 max;
+
+	if (used <= READ_ONCE(area->peak))
+		return;
+	WRITE_ONCE(area->peak, used);
+	used = vpd_pool_used(pool);
+	max = atomic64_read(&pool->stats.used_max);
+	while ((s64)used > max) {
 		s64 seen = atomic64_cmpxchg(&pool->stats.used_max, max, used);
 
 		if (seen == max)
@@ -348,6 +401,84 @@ static void vpd_pool_region_free(struct vpd_pool *pool, struct pci_dev *pdev)
 	free_pages_exact(pool->vaddr, pool->size);
 }
 
+/*
+ * Frees a slot of @area. The slot taken last, when it is freed before
+ * another is taken (a disk at queue depth 1), is the next one taken: its
+ * lines are still in the cache.
+ */
+static void vpd_pool_area_free(struct vpd_pool_area *area, dma_addr_t addr,
+			       size_t size)
+{
+	unsigned long bit = (addr - area->start) >> VPD_POOL_ORDER;
+
+	gen_pool_free(area->gp, addr, size);
+	if (READ_ONCE(area->hint) == bit + (ALIGN(size, VPD_POOL_GRANULE) >> VPD_POOL_ORDER))
+		WRITE_ONCE(area->hint, bit);
+}
+
+/* What a mapping of @size takes from the pool, guards included. */
+static size_t vpd_pool_slot_size(struct vpd_pool *pool, size_t size)
+{
+	return pool->guarded ? size + 2 * VPD_POOL_GUARD : size;
+}
+
+static void vpd_pool_areas_destroy(struct vpd_pool *pool)
+{
+	unsigned int i;
+
+	for (i = 0; i < pool->nareas; i++)
+		if (pool->areas[i].gp)
+			gen_pool_destroy(pool->areas[i].gp);
+	kfree(pool->areas);
+}
+
+/*
+ * One area per CPU, as many as the region holds, and the region's first
+ * @skip bytes in none. Called before any CPU maps.
+ */
+static int vpd_pool_areas_create(struct vpd_pool *pool, int nid, size_t skip,
+				 unsigned int largest_queue)
+{
+	size_t max_mapping = vpd_pool_max_mapping(pool);
+	size_t ring = PAGE_ALIGN(vring_size(largest_queue, PAGE_SIZE));
+	size_t min = max3(VPD_POOL_AREA_MIN, 4 * max_mapping, ring);
+	size_t area_size;
+	unsigned int i;
+	int err;
+
+	pool->nareas = clamp_t(size_t, pool->size / min, 1,
+			       min_t(unsigned int, num_possible_cpus(),
+				     VPD_POOL_AREAS_MAX));
+	area_size = round_down(pool->size / pool->nareas, VPD_POOL_GRANULE);
+	pool->areas = kcalloc_node(pool->nareas, sizeof(*pool->areas),
+				   GFP_KERNEL, nid);
+	if (!pool->areas)
+		return -ENOMEM;
+	for (i = 0; i < pool->nareas; i++) {
+		size_t start = i * area_size;
+		size_t end = i == pool->nareas - 1 ? pool->size :
+			     start + area_size;
+
+		start = max(start, skip);
+		pool->areas[i].gp = gen_pool_create(VPD_POOL_ORDER, nid);
+		err = -ENOMEM;
+		if (!pool->areas[i].gp)
+			goto err;
+		pool->areas[i].start = pool->base + start;
+		pool->areas[i].size = end - start;
+		pool->areas[i].reserve = max(pool->areas[i].size / 4,
+					     vpd_pool_slot_size(pool, max_mapping));
+		err = gen_pool_add(pool->areas[i].gp, pool->base + start,
+				   end - start, nid);
+		if (err)
+			goto err;
+	}
+	return 0;
+err:
+	vpd_pool_areas_destroy(pool);
+	return err;
+}
+
 /**
  * vpd_pool_create() - reserve a device's bounce region
  * @dma: the device's DMA state; the pool is stored there
@@ -373,14 +504,11 @@ int vpd_pool_create(struct vpd_dma *dma, struct pci_dev *pdev, size_t size)
 			       GFP_KERNEL);
 	if (!pool->slots)
 		goto err_free;
-	pool->gp = gen_pool_create(VPD_POOL_ORDER, nid);
-	if (!pool->gp)
-		goto err_slots;
 	pool->vaddr = vpd_pool_region_alloc(pool, pdev, dma->access_platform,
 					    dma->arch_wants);
 	if (!pool->vaddr) {
 		pci_err(pdev, "pool: no %zu KiB region\n", size >> 10);
-		goto err_gp;
+		goto err_slots;
 	}
 	/*
 	 * A region from the platform is itself a DMA allocation, and DMA-API
@@ -391,10 +519,10 @@ int vpd_pool_create(struct vpd_dma *dma, struct pci_dev *pdev, size_t size)
 	skip = pool->platform ? ALIGN(L1_CACHE_BYTES, VPD_POOL_GRANULE) : 0;
 	if (!pool->base)
 		skip = max_t(size_t, skip, VPD_POOL_GRANULE);
-	err = gen_pool_add(pool->gp, pool->base + skip, size - skip, nid);
+	pool->guarded = dma->policy.audit;
+	err = vpd_pool_areas_create(pool, nid, skip, dma->largest_queue);
 	if (err)
 		goto err_region;
-	pool->guarded = dma->policy.audit;
 	if (pool->guarded)
 		memset(pool->vaddr, VPD_POOL_POISON_BYTE, size);
 	pool->view = vpd_pool_choose_view(pool, &pdev->dev,
@@ -406,13 +534,13 @@ int vpd_pool_create(struct vpd_dma *dma, struct pci_dev *pdev, size_t size)
 			 why);
 		/* A worker that could not be had is memory short, as above. */
 		err = pool->decrypted ? -ENOMEM : -EOPNOTSUPP;
-		goto err_region;
+		goto err_areas;
 	}
 	spin_lock_init(&pool->overflow_lock);
 	pool->overflow = RB_ROOT_CACHED;
 	dma->pool = pool;
-	pci_info(pdev, "pool: %zu KiB at %pad, %s; overflow: %s\n", size >> 10,
-		 &pool->base,
+	pci_info(pdev, "pool: %zu KiB at %pad in %u areas, %s; overflow: %s\n",
+		 size >> 10, &pool->base, pool->nareas,
 		 pool->platform ? "mapped once through the platform" :
 		 pool->decrypted ? "guest-physical, shared with the host" :
 		 "guest-physical", vpd_pool_view_name(pool->view));
@@ -421,10 +549,10 @@ int vpd_pool_create(struct vpd_dma *dma, struct pci_dev *pdev, size_t size)
 			 vpd_iova_window_size(pool->window) >> 20);
 	return 0;
 
+err_areas:
+	vpd_pool_areas_destroy(pool);
 err_region:
 	vpd_pool_region_free(pool, pdev);
-err_gp:
-	gen_pool_destroy(pool->gp);
 err_slots:
 	kvfree(pool->slots);
 err_free:
@@ -465,7 +593,7 @@ void vpd_pool_destroy(struct vpd_dma *dma, struct pci_dev *pdev)
 		vpd_iova_window_destroy(pool->window, &pdev->dev);
 	if (pool->shared)
 		vpd_shared_destroy(pool->shared);
-	gen_pool_destroy(pool->gp);
+	vpd_pool_areas_destroy(pool);
 	vpd_pool_region_free(pool, pdev);
 	kvfree(pool->slots);
 	kfree(pool);
@@ -488,7 +616,12 @@ size_t vpd_pool_size(struct vpd_pool *pool)
 
 size_t vpd_pool_used(struct vpd_pool *pool)
 {
-	return gen_pool_size(pool->gp) - gen_pool_avail(pool->gp);
+	size_t used = 0;
+	unsigned int i;
+
+	for (i = 0; i < pool->nareas; i++)
+		used += vpd_pool_area_used(&pool->areas[i]);
+	return used;
 }
 
 /* The CPU address of the region at device address @addr. */
@@ -512,6 +645,23 @@ static void vpd_pool_poison(struct vpd_pool *pool, void *vaddr, size_t size)
 		memset(vaddr, VPD_POOL_POISON_BYTE, size);
 }
 
+/* The area that holds device address @addr of the region. */
+static struct vpd_pool_area *vpd_pool_area_of(struct vpd_pool *pool,
+					      dma_addr_t addr)
+{
+	unsigned int i = pool->nareas - 1;
+
+	while (i && addr < pool->areas[i].start)
+		i--;
+	return &pool->areas[i];
+}
+
+/* The area a CPU takes first: its own, where there are as many. */
+static unsigned int vpd_pool_first_area(struct vpd_pool *pool)
+{
+	return raw_smp_processor_id() % pool->nareas;
+}
+
 static void *vpd_pool_alloc(struct device *dev, size_t size,
 			    dma_addr_t *dma_handle, gfp_t gfp,
 			    unsigned long attrs)
@@ -519,10 +669,16 @@ static void *vpd_pool_alloc(struct device *dev, size_t size,
 	struct vpd_pool *pool = vpd_pool_of(dev);
 	/* As dma_alloc_coherent() promises: aligned to the size's page order. */
 	struct genpool_data_align align = { .align = PAGE_SIZE << get_order(size) };
-	unsigned long addr;
+	unsigned int first = vpd_pool_first_area(pool), i;
+	struct vpd_pool_area *area;
+	unsigned long addr = 0;
 	void *vaddr;
 
-	addr = gen_pool_alloc_algo(pool->gp, size, gen_pool_first_fit_align, &align);
+	for (i = 0; i < pool->nareas && !addr; i++) {
+		area = &pool->areas[(first + i) % pool->nareas];
+		addr = gen_pool_alloc_algo(area->gp, size,
+					   gen_pool_first_fit_align, &align);
+	}
 	if (!addr) {
 		atomic64_inc(&pool->stats.exhausted);
 		trace_vpd_pool_exhausted(to_pci_dev(dev), size, true,
@@ -533,7 +689,7 @@ static void *vpd_pool_alloc(struct device *dev, size_t size,
 	vaddr = vpd_pool_vaddr(pool, addr);
 	vpd_pool_check_poison(dev, pool, vaddr, size);
 	memset(vaddr, 0, size);
-	vpd_pool_account(pool);
+	vpd_pool_account(pool, area);
 	this_cpu_inc(vpd_dma_of(dev)->stats.cpu->allocs);
 	return vaddr;
 }
@@ -544,7 +700,7 @@ static void vpd_pool_free(struct device *dev, size_t size, void *vaddr,
 	struct vpd_pool *pool = vpd_pool_of(dev);
 
 	vpd_pool_poison(pool, vaddr, size);
-	gen_pool_free(pool->gp, dma_handle, size);
+	vpd_pool_area_free(vpd_pool_area_of(pool, dma_handle), dma_handle, size);
 	this_cpu_inc(vpd_dma_of(dev)->stats.cpu->frees);
 }
 
@@ -567,36 +723,58 @@ static dma_addr_t vpd_pool_slot_addr(struct vpd_pool *pool,
 }
 
 /* The copies, counted; @bounce is in the region or an overflow buffer. */
-static void vpd_bounce_to_device(struct vpd_pool *pool, void *bounce,
+static void vpd_bounce_to_device(struct device *dev, void *bounce,
 				 phys_addr_t orig, size_t size)
 {
 	memcpy(bounce, phys_to_virt(orig), size);
-	atomic64_add(size, &pool->stats.bounce_to_device);
+	this_cpu_add(vpd_dma_of(dev)->stats.cpu->bounce_to_device, size);
 }
 
-static void vpd_bounce_from_device(struct vpd_pool *pool, void *bounce,
+static void vpd_bounce_from_device(struct device *dev, void *bounce,
 				   phys_addr_t orig, size_t size)
 {
 	memcpy(phys_to_virt(orig), bounce, size);
-	atomic64_add(size, &pool->stats.bounce_from_device);
+	this_cpu_add(vpd_dma_of(dev)->stats.cpu->bounce_from_device, size);
 }
 
 /*
  * Buffers only the device writes (receive buffers) wait in the ring for
  * traffic to come; were they to fill the pool, nothing could be sent and
- * no traffic would come. They leave a quarter of the pool to the rest.
+ * no traffic would come. They leave a quarter of each area, and at least
+ * one of the largest mappings, to the rest.
  */
-static bool vpd_pool_may_take(struct vpd_pool *pool, size_t size,
+static bool vpd_pool_may_take(struct vpd_pool_area *area, size_t size,
 			      enum dma_data_direction dir)
 {
 	return dir != DMA_FROM_DEVICE ||
-	       vpd_pool_used(pool) + size <= pool->size - pool->size / 4;
+	       vpd_pool_area_used(area) + size + area->reserve <= area->size;
 }
 
-/* What a mapping of @size takes from the pool, guards included. */
-static size_t vpd_pool_slot_size(struct vpd_pool *pool, size_t size)
+/*
+ * genalloc's search, next-fit: from the bit after the area's last
+ * allocation to its end, then from its start. The hint is shared by the
+ * CPUs of an area without a lock: a stale one costs a longer search.
+ */
+static unsigned long vpd_pool_next_fit(unsigned long *map, unsigned long size,
+				       unsigned long start, unsigned int nr,
+				       void *data, struct gen_pool *gp,
+				       unsigned long start_addr)
 {
-	return pool->guarded ? size + 2 * VPD_POOL_GUARD : size;
+	struct vpd_pool_area *area = data;
+	unsigned long hint = READ_ONCE(area->hint);
+	unsigned long end = size, bit = size;
+
+	/* A failed search returns a bit past the end it was given. */
+	if (hint < size)
+		bit = bitmap_find_next_zero_area(map, end, hint, nr, 0);
+	if (bit + nr > end && hint) {
+		end = min(size, hint + nr - 1);
+		bit = bitmap_find_next_zero_area(map, end, 0, nr, 0);
+	}
+	if (bit + nr > end)
+		return size;
+	WRITE_ONCE(area->hint, bit + nr);
+	return bit;
 }
 
 /* Checks the guards of the mapping at @addr, poisons it and frees it. */
@@ -614,35 +792,48 @@ static void vpd_pool_release(struct device *dev, struct vpd_pool *pool,
 		addr -= VPD_POOL_GUARD;
 	}
 	vpd_pool_poison(pool, vaddr, vpd_pool_slot_size(pool, size));
-	gen_pool_free(pool->gp, addr, vpd_pool_slot_size(pool, size));
+	vpd_pool_area_free(vpd_pool_area_of(pool, addr), addr,
+			   vpd_pool_slot_size(pool, size));
 }
 
-/* Takes a slot of the region for @size bytes at @orig; DMA_MAPPING_ERROR if none. */
+/*
+ * Takes a slot of the region for @size bytes at @orig, from the CPU's own
+ * area or, where that is full, the next with room; DMA_MAPPING_ERROR if
+ * none has.
+ */
 static dma_addr_t vpd_pool_take(struct device *dev, struct vpd_pool *pool,
 				phys_addr_t orig, size_t size,
 				enum dma_data_direction dir)
 {
-	dma_addr_t addr;
+	size_t slot = vpd_pool_slot_size(pool, size);
+	unsigned int first = vpd_pool_first_area(pool), i;
+	struct vpd_pool_area *area;
+	dma_addr_t addr = 0;
 	void *vaddr;
-	u32 first, i;
+	u32 head;
 
-	addr = vpd_pool_may_take(pool, size, dir) ?
-	       gen_pool_alloc(pool->gp, vpd_pool_slot_size(pool, size)) : 0;
+	for (i = 0; i < pool->nareas && !addr; i++) {
+		area = &pool->areas[(first + i) % pool->nareas];
+		if (vpd_pool_may_take(area, slot, dir))
+			addr = gen_pool_alloc_algo(area->gp, slot,
+						   vpd_pool_next_fit, area);
+	}
 	if (!addr)
 		return DMA_MAPPING_ERROR;
 	vaddr = vpd_pool_vaddr(pool, addr);
-	vpd_pool_check_poison(dev, pool, vaddr, vpd_pool_slot_size(pool, size));
+	vpd_pool_check_poison(dev, pool, vaddr, slot);
 	if (pool->guarded) {
 		memset(vaddr, VPD_POOL_GUARD_BYTE, VPD_POOL_GUARD);
 		memset(vaddr + VPD_POOL_GUARD + size, VPD_POOL_GUARD_BYTE,
 		       VPD_POOL_GUARD);
 		addr += VPD_POOL_GUARD;
 	}
-	first = (addr - pool->base) >> VPD_POOL_ORDER;
-	for (i = first; i <= (addr + size - 1 - pool->base) >> VPD_POOL_ORDER; i++)
-		pool->slots[i].head = first;
-	pool->slots[first].orig = orig;
-	pool->slots[first].len = size;
+	head = (addr - pool->base) >> VPD_POOL_ORDER;
+	for (i = head; i <= (addr + size - 1 - pool->base) >> VPD_POOL_ORDER; i++)
+		pool->slots[i].head = head;
+	pool->slots[head].orig = orig;
+	pool->slots[head].len = size;
+	vpd_pool_account(pool, area);
 	return addr;
 }
 
@@ -758,7 +949,7 @@ static dma_addr_t vpd_overflow_map(struct device *dev, struct vpd_pool *pool,
 	spin_unlock_irqrestore(&pool->overflow_lock, flags);
 	atomic64_inc(&pool->stats.overflow_maps);
 	atomic64_add(size, &pool->stats.overflow_bytes);
-	atomic64_add(size, &pool->stats.bounce_to_device);
+	this_cpu_add(vpd_dma_of(dev)->stats.cpu->bounce_to_device, size);
 	return addr;
 
 fail:
@@ -807,7 +998,7 @@ static bool vpd_overflow_unmap(struct device *dev, struct vpd_pool *pool,
 	/* The recorded direction and length, not the caller's. */
 	if ((o->dir == DMA_FROM_DEVICE || o->dir == DMA_BIDIRECTIONAL) &&
 	    !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
-		vpd_bounce_from_device(pool, o->vaddr, o->orig, o->len);
+		vpd_bounce_from_device(dev, o->vaddr, o->orig, o->len);
 	vpd_overflow_free(pool, o);
 	return true;
 }
@@ -848,8 +1039,7 @@ static dma_addr_t vpd_pool_map_phys(struct device *dev, phys_addr_t orig,
 		 * than the whole buffer must not hand back stale pool data
 		 * (swiotlb copies at map for the same reason).
 		 */
-		vpd_bounce_to_device(pool, vpd_pool_vaddr(pool, addr), orig, size);
-		vpd_pool_account(pool);
+		vpd_bounce_to_device(dev, vpd_pool_vaddr(pool, addr), orig, size);
 	}
 	vpd_stats_map(&vpd_dma_of(dev)->stats, size);
 	return addr;
@@ -874,7 +1064,7 @@ static void vpd_pool_unmap_phys(struct device *dev, dma_addr_t addr,
 	}
 	if ((dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL) &&
 	    !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
-		vpd_bounce_from_device(pool, vpd_pool_vaddr(pool, addr),
+		vpd_bounce_from_device(dev, vpd_pool_vaddr(pool, addr),
 				       head->orig, head->len);
 	size = head->len;
 	head->len = 0;
@@ -925,9 +1115,9 @@ static void vpd_pool_sync(struct device *dev, dma_addr_t addr, size_t size,
 		return;
 	}
 	if (to_device)
-		vpd_bounce_to_device(pool, bounce, orig, size);
+		vpd_bounce_to_device(dev, bounce, orig, size);
 	else
-		vpd_bounce_from_device(pool, bounce, orig, size);
+		vpd_bounce_from_device(dev, bounce, orig, size);
 }
 
 static void vpd_pool_sync_for_cpu(struct device *dev, dma_addr_t addr,

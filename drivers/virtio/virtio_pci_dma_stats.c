@@ -124,6 +124,8 @@ VPD_STAT_FOPS(syncs);
 VPD_STAT_FOPS(allocs);
 VPD_STAT_FOPS(frees);
 VPD_STAT_FOPS(bytes_mapped);
+VPD_STAT_FOPS(bounce_to_device);
+VPD_STAT_FOPS(bounce_from_device);
 
 static int vpd_outstanding_get(void *data, u64 *val)
 {
@@ -155,7 +157,8 @@ static int vpd_pool_size_get(void *data, u64 *val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(vpd_pool_size_fops, vpd_pool_size_get, NULL, "%llu\n");
 
-static void vpd_debugfs_add_pool(struct dentry *d, struct vpd_pool *pool)
+static void vpd_debugfs_add_pool(struct dentry *d, struct vpd_pool *pool,
+				 struct vpd_stats *s)
 {
 	struct vpd_pool_stats *ps = vpd_pool_stats(pool);
 	const struct {
@@ -163,8 +166,6 @@ static void vpd_debugfs_add_pool(struct dentry *d, struct vpd_pool *pool)
 		atomic64_t *counter;
 	} counters[] = {
 		{ "pool_used_max", &ps->used_max },
-		{ "bounce_to_device", &ps->bounce_to_device },
-		{ "bounce_from_device", &ps->bounce_from_device },
 		{ "pool_exhausted", &ps->exhausted },
 		{ "platform_maps", &ps->platform_maps },
 		{ "overflow_maps", &ps->overflow_maps },
@@ -175,6 +176,10 @@ static void vpd_debugfs_add_pool(struct dentry *d, struct vpd_pool *pool)
 
 	debugfs_create_file_unsafe("pool_size", 0444, d, pool, &vpd_pool_size_fops);
 	debugfs_create_file_unsafe("pool_used", 0444, d, pool, &vpd_pool_used_fops);
+	debugfs_create_file_unsafe("bounce_to_device", 0444, d, s,
+				   &vpd_bounce_to_device_fops);
+	debugfs_create_file_unsafe("bounce_from_device", 0444, d, s,
+				   &vpd_bounce_from_device_fops);
 	for (i = 0; i < ARRAY_SIZE(counters); i++)
 		debugfs_create_file_unsafe(counters[i].name, 0444, d,
 					   counters[i].counter, &vpd_counter_fops);
@@ -211,7 +216,7 @@ void vpd_debugfs_add(struct vpd_device *vpd)
 	debugfs_create_file_unsafe("bytes_mapped", 0444, d, s, &vpd_bytes_mapped_fops);
 	debugfs_create_file_unsafe("outstanding", 0444, d, s, &vpd_outstanding_fops);
 	if (dma->pool)
-		vpd_debugfs_add_pool(d, dma->pool);
+		vpd_debugfs_add_pool(d, dma->pool, s);
 }
 
 void vpd_debugfs_remove(struct vpd_device *vpd)

@@ -234,7 +234,7 @@ static noinline void vpd_at_pool(struct device *dev)
 		goto out;
 	dma_unmap_single(dev, a, 256, DMA_TO_DEVICE);
 	*(u8 *)phys_to_virt(a) = 0;
-	/* The first fit is the slot just freed. */
+	/* The slot just freed, the last taken, is taken again. */
 	a = dma_map_single(dev, buf, 256, DMA_TO_DEVICE);
 	if (!dma_mapping_error(dev, a))
 		dma_unmap_single(dev, a, 256, DMA_TO_DEVICE);
@@ -247,7 +247,8 @@ out:
  * swiotlb copies into the bounce slot at map whatever the attributes say
  * (a device that writes less than the buffer must not hand back stale
  * bounce data): so must the pool. The slot first holds 0xaa from a
- * TO_DEVICE mapping; the first fit hands it out again.
+ * TO_DEVICE mapping, freed as the last taken, which the pool hands out
+ * again.
  */
 static noinline void vpd_at_stale(struct device *dev)
 {

@@ -57,6 +57,14 @@ static void vpd_direct_free(struct device *dev, size_t size, void *cpu_addr,
 	this_cpu_inc(vpd_dma_of(dev)->stats.cpu->frees);
 }
 
+/* Out of line: a print in the map path costs every map a stack canary. */
+static noinline __cold void vpd_direct_unreachable(struct device *dev,
+						   phys_addr_t phys, size_t size)
+{
+	dev_err_ratelimited(dev, "buffer %pa+%zu beyond the DMA mask %llx\n",
+			    &phys, size, *dev->dma_mask);
+}
+
 /*
  * MMIO (dma_map_resource(), a peer's BAR) is mapped the same way: the
  * device reaches it at its physical address, and there is no page to
@@ -66,11 +74,9 @@ static dma_addr_t vpd_direct_map_phys(struct device *dev, phys_addr_t phys,
 				      size_t size, enum dma_data_direction dir,
 				      unsigned long attrs)
 {
-	if (!size)
-		return DMA_MAPPING_ERROR;
-	if (!vpd_direct_reachable(dev, *dev->dma_mask, phys, size)) {
-		dev_err_ratelimited(dev, "buffer %pa+%zu beyond the DMA mask %llx\n",
-				    &phys, size, *dev->dma_mask);
+	if (unlikely(!vpd_direct_reachable(dev, *dev->dma_mask, phys, size))) {
+		if (size)
+			vpd_direct_unreachable(dev, phys, size);
 		return DMA_MAPPING_ERROR;
 	}
 	vpd_stats_map(&vpd_dma_of(dev)->stats, size);

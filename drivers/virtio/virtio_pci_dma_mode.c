@@ -11,6 +11,7 @@
  * Either way the rings and buffers go through the DMA API.
  */
 
+#include <linux/dma-direct.h>
 #include <linux/iommu.h>
 #include <linux/moduleparam.h>
 #include <linux/swiotlb.h>
@@ -160,6 +161,24 @@ static enum vpd_mode vpd_choose_mode(struct vpd_dma *dma)
 }
 
 /*
+ * Does the DMA core's own direct mapping already give the device the
+ * guest-physical address of every buffer, with nothing in between: no
+ * ops and no IOMMU, no bus offset or encryption bit, no forced bounce, no
+ * cache maintenance? Then our direct ops would repeat it with an indirect
+ * call and a lookup more on every map, and the device keeps dma-direct.
+ * The mode is still direct; the calls are not seen ("observed" reads 0).
+ * A device limited below its buffers still gets them, through swiotlb,
+ * where our ops would fail the mapping. The audit needs ops to see.
+ */
+static bool vpd_core_maps_direct(struct vpd_dma *dma, struct device *dev)
+{
+	return !dma->policy.audit && !dma->translates && !get_dma_ops(dev) &&
+	       !vpd_dev_uses_dma_iommu(dev) && !dev->dma_range_map &&
+	       phys_to_dma(dev, PAGE_SIZE) == PAGE_SIZE &&
+	       !is_swiotlb_force_bounce(dev) && dev_is_dma_coherent(dev);
+}
+
+/*
  * The ops to install for the chosen mode, behind the audit if it is on,
  * or NULL to leave the platform's. The platform's calls can be audited
  * only where they go through an ops table the audit can call in turn.
@@ -171,6 +190,8 @@ static const struct dma_map_ops *vpd_mode_ops(struct vpd_dma *dma,
 
 	switch (dma->mode) {
 	case VPD_MODE_DIRECT:
+		if (vpd_core_maps_direct(dma, dev))
+			return NULL;
 		inner = &vpd_direct_ops;
 		break;
 	case VPD_MODE_POOL:
@@ -290,8 +311,9 @@ int vpd_select_dma_ops(struct vpd_dma *dma, struct pci_dev *pdev)
 	}
 	vpd_set_segments(dma, dev);
 
-	pci_info(pdev, "DMA: %s ops (ACCESS_PLATFORM %s, arch wants DMA ops: %s)\n",
+	pci_info(pdev, "DMA: %s ops%s (ACCESS_PLATFORM %s, arch wants DMA ops: %s)\n",
 		 vpd_mode_name(dma->mode),
+		 dma->mode == VPD_MODE_DIRECT && !ops ? ", the DMA core's own" : "",
 		 dma->access_platform ? "negotiated" : "not negotiated",
 		 dma->arch_wants ? "yes" : "no");
 	trace_vpd_mode(pdev, dma);

@@ -259,7 +259,10 @@ arch_device_args() {
 			# is no vhost-net).
 			vm_netns=vpd-$BASHPID-$n
 			arch_private_tap "$vm_netns" vpdtap$n ""
-			ip netns exec "$vm_netns" iperf3 -s -D -I "$work/iperf3.pid" -B 192.0.2.1 >/dev/null
+			# Not the runner's lock (fd 9): a server a killed run
+			# left behind would hold it.
+			ip netns exec "$vm_netns" iperf3 -s -D -I "$work/iperf3.pid" -B 192.0.2.1 \
+				>/dev/null 9>&-
 			d+=(-netdev "tap,id=net$n,ifname=vpdtap$n,script=no,downscript=no,vhost=off"
 				-device "virtio-net-pci,netdev=net$n$opts")
 			;;
@@ -269,7 +272,7 @@ arch_device_args() {
 			# own: nothing the test sends reaches any other network.
 			vm_netns=vpd-$BASHPID-$n
 			arch_private_tap "$vm_netns" vpdtap$n multi_queue
-			ip netns exec "$vm_netns" busybox nc -ll -p 7 -e /bin/cat &
+			ip netns exec "$vm_netns" busybox nc -ll -p 7 -e /bin/cat 9>&- &
 			echo $! >"$work/echo.pid"
 			d+=(-netdev "tap,id=net$n,ifname=vpdtap$n,script=no,downscript=no,vhost=off,queues=4"
 				-device "virtio-net-pci,netdev=net$n,mq=on,vectors=10$opts")

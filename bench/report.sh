@@ -9,8 +9,8 @@
 #
 # WORKDIR/raw holds LABEL-ROUND-CONFIG.log console logs, whose
 # "vpd-bench: KIND WORKLOAD key=value..." lines are the figures, and
-# .marks files: "NAME LINES", the QEMU trace lines (IOMMU invalidations)
-# logged before the guest's mark NAME.
+# .events files: "WORKLOAD EVENT COUNT", the QEMU trace events of each
+# workload (bench/run.sh).
 
 set -euo pipefail
 
@@ -29,12 +29,22 @@ mkdir -p "$out"
 		rest=${base#*-}
 		round=${rest%%-*}
 		config=${rest#*-}
-		marks=$raw/$base.marks
-		awk -v label="$label" -v round="$round" -v config="$config" -v marks="$marks" '
+		events=$raw/$base.events
+		awk -v label="$label" -v round="$round" -v config="$config" -v events="$events" '
+		# What each traced event is: see bench/run.sh.
+		function class(ev) {
+			if (ev == "virtio_queue_notify") return "kicks"
+			if (ev == "virtio_notify") return "irqs"
+			if (ev ~ /^(vtd_reg_(read|write)|smmuv3_(read|write)_mmio)$/) return "iommu_mmio"
+			if (ev ~ /^spapr_iommu_pci_/) return "hcalls"
+			if (ev ~ /^(vtd_inv_desc_iotlb_|smmuv3_cmdq_tlbi_|smmuv3_s1_range_inval)/) return "iommu"
+			return "other"
+		}
 		BEGIN {
-			while ((getline line < marks) > 0) {
-				split(line, m, " ")
-				mark[m[1]] = m[2]
+			while ((getline line < events) > 0) {
+				split(line, e, " ")
+				traced[e[1]] = 1
+				cnt[e[1], class(e[2])] += e[3]
 			}
 		}
 		/^# vpd-bench: (fio|dio|iperf3|pktgen|map) / {
@@ -47,9 +57,17 @@ mkdir -p "$out"
 				if (kv[1] == "ios")
 					ios = kv[2]
 			}
-			if ((wl "-start") in mark && ios > 0)
-				printf "%s\t%s\t%s\t%s-%s\tiommu_per_io\t%.2f\n", label, round, config, kind, wl,
-					(mark[wl "-end"] - mark[wl "-start"]) / ios
+			if (!(wl in traced) || ios <= 0)
+				next
+			# TCE hypercalls are the IOMMU work on pseries, and exits.
+			k = cnt[wl, "kicks"]; q = cnt[wl, "irqs"]; r = cnt[wl, "iommu_mmio"]
+			h = cnt[wl, "hcalls"]
+			pre = label "\t" round "\t" config "\t" kind "-" wl
+			printf "%s\tiommu_per_io\t%.2f\n", pre, (cnt[wl, "iommu"] + h) / ios
+			printf "%s\tkicks_per_io\t%.2f\n", pre, k / ios
+			printf "%s\tirqs_per_io\t%.2f\n", pre, q / ios
+			printf "%s\tiommu_mmio_per_io\t%.2f\n", pre, r / ios
+			printf "%s\texits_per_io\t%.2f\n", pre, (k + q + r + h) / ios
 		}' "$log"
 	done
 } >"$tsv"
@@ -66,6 +84,10 @@ describe() {
 	dma_calls_per_io) echo "DMA calls per I/O|down" ;;
 	bounce_bytes_per_io) echo "bytes bounced per I/O|down" ;;
 	iommu_per_io) echo "IOMMU work per I/O (x86, arm64: IOTLB invalidations; pseries: TCE hypercalls)|down" ;;
+	kicks_per_io) echo "notifications per I/O (writes to the notify BAR)|down" ;;
+	irqs_per_io) echo "interrupts per I/O (queue interrupts QEMU sent)|down" ;;
+	iommu_mmio_per_io) echo "vIOMMU register accesses per I/O|down" ;;
+	exits_per_io) echo "exits per I/O on a KVM host (notifications + interrupts + vIOMMU registers + TCE hypercalls)|down" ;;
 	mbit_s) echo "Mbit/s|up" ;;
 	pps) echo "packets/s|up" ;;
 	ns_per_packet) echo "ns per packet|down" ;;
@@ -113,17 +135,24 @@ table() {
 		printf '| %s | %s |' "$wl" "$(describe "$metric" | cut -d'|' -f1)"
 		for c in $configs; do
 			awk -F'\t' -v wl="$wl" -v m="$metric" -v c="$c" '
-			$1 == wl && $2 == m && $3 == "intree" { base = $4 }
-			$1 == wl && $2 == m && $3 == c { med = $4; lo = $5; hi = $6; found = 1 }
+			function rel(lo, hi, med) { return med ? (hi - lo) / med : 0 }
+			$1 == wl && $2 == m && $3 == "intree" { base = $4; bs = rel($5, $6, $4); bn = $7 }
+			$1 == wl && $2 == m && $3 == c { med = $4; lo = $5; hi = $6; n = $7; found = 1 }
 			END {
 				if (!found) { printf " n/a |"; exit }
-				spread = med ? (hi - lo) / med * 100 : 0
+				spread = rel(lo, hi, med) * 100
 				fmt = med >= 100 ? "%.0f" : "%.2f"
 				printf " " fmt, med
 				if (spread >= 0.5)
 					printf " ±%.0f%%", spread / 2
-				if (base > 0 && c != "intree")
-					printf " (%.2fx)", med / base
+				if (base > 0 && c != "intree") {
+					r = med / base
+					# Timed figures only: the counts do not vary.
+					timed = m !~ /^(ios|dma_calls_per_io|bounce_bytes_per_io|iommu_per_io|iommu_mmio_per_io)$/
+					d = r > 1 ? r - 1 : 1 - r
+					printf " (%.2fx%s)", r,
+						timed && (n < 2 || bn < 2 || d <= (spread / 100 + bs) / 2) ? "?" : ""
+				}
 				printf " |"
 			}' "$work/stats-$label.tsv"
 		done
@@ -178,8 +207,12 @@ chart() {
 	echo
 	echo "Medians over the rounds; ±: half the spread (max - min) over the median,"
 	echo "where it is 0.5% or more; (Nx): the ratio to the in-tree virtio_pci of"
-	echo "the same run. n/a: not measured there (the in-tree transport and the"
-	echo "platform's own ops have no counters of ours)."
+	echo "the same run; (Nx?): a ratio this run cannot tell from the rounds'"
+	echo "noise (it is within the half-spreads of both figures, or there was one"
+	echo "round). n/a: not measured there (the in-tree transport, the"
+	echo "platform's own ops and direct mode where the device keeps the DMA"
+	echo "core's dma-direct have no counters of ours). The QEMU events are"
+	echo "those of all the guest's devices, the others idle during a disk job."
 	echo
 	if grep -q 'clock=free' "$work/machine.txt"; then
 		echo "## Free-running TCG (a tiny run: its figures mean nothing)"

@@ -14,7 +14,8 @@
 # as a sanity check. bench/report.sh turns the guests' figures into the
 # table and the chart under bench/results/.
 #
-# --quick: every configuration, one round of small workloads (< 10 min).
+# --quick: every configuration, two rounds of small workloads (< 10 min
+# on 6.12), so that the report can tell a difference from the noise.
 # --tiny: two configurations, tiny workloads, free-running guests: what
 # make check runs so that this tooling cannot rot.
 # --arch ppc64le: the pseries set; --arch aarch64: the arm64 set (the
@@ -52,10 +53,20 @@ case $arch in powerpc | ppc64el) arch=ppc64le ;; x86 | amd64) arch=x86_64 ;; arm
 [ -n "$kernel" ] || kernel=$("$top/scripts/kernels.sh" --arch "$arch" default)
 case $size in
 full) io_mb=8 net_mb=64 packets=10000 iters=5000 secs=1800; : "${rounds:=3}" ;;
-quick) io_mb=4 net_mb=32 packets=5000 iters=2500 secs=900; : "${rounds:=1}" ;;
+quick) io_mb=4 net_mb=32 packets=5000 iters=2500 secs=900; : "${rounds:=2}" ;;
 tiny) io_mb=1 net_mb=4 packets=1000 iters=200 secs=300; : "${rounds:=1}" ;;
 esac
 [ "$rounds" -ge 1 ] 2>/dev/null || { echo "bench: --rounds must be a positive number" >&2; exit 2; }
+
+# What a KVM host pays a VM exit (or a hypercall) for, as QEMU traces it:
+# the guest's notifications (virtio_queue_notify: a write to the notify
+# BAR, traced only without ioeventfd, which the devices here turn off;
+# under TCG that runs the device's handler in the vCPU's thread at the
+# write, which icount does not charge either way) and the interrupts
+# QEMU sends (virtio_notify: a queue interrupt the driver did not
+# suppress); per architecture below, the vIOMMU's register accesses and
+# pseries' TCE hypercalls. bench/report.sh counts them per I/O.
+virtio_trace="virtio_queue_notify virtio_notify"
 
 # name transport module-parameters device-options iommu kernel-arguments
 if [ "$arch" = ppc64le ]; then
@@ -69,7 +80,7 @@ tce          ours   dma_mode=platform iommu_platform=on   -      -
 tce-noddw    ours   dma_mode=platform iommu_platform=on   -      disable_ddw
 pool-noddw   ours   dma_mode=pool     iommu_platform=on   -      disable_ddw
 "
-	trace="spapr_iommu_pci_*"
+	trace="spapr_iommu_pci_* $virtio_trace"
 elif [ "$arch" = aarch64 ]; then
 	# -M virt: the SMMUv3 translates only for iommu_platform=on. Its
 	# TLB invalidation commands (one a strict unmap, CMD_TLBI_NH_VA,
@@ -82,7 +93,7 @@ smmu-strict  ours   dma_mode=platform iommu_platform=on   strict -
 smmu-lazy    ours   dma_mode=platform iommu_platform=on   lazy   -
 pool-smmu    ours   dma_mode=pool     iommu_platform=on   strict -
 "
-	trace="smmuv3_cmdq_tlbi_* smmuv3_s1_range_inval"
+	trace="smmuv3_cmdq_tlbi_* smmuv3_s1_range_inval smmuv3_read_mmio smmuv3_write_mmio $virtio_trace"
 else
 	configs="
 intree       intree -                 -                   -      -
@@ -93,7 +104,7 @@ iommu-lazy   ours   dma_mode=platform iommu_platform=on   lazy   -
 pool-strict  ours   dma_mode=pool     iommu_platform=on   strict -
 swiotlb      ours   dma_mode=platform iommu_platform=on   -      swiotlb=force
 "
-	trace="vtd_inv_desc_iotlb_*"
+	trace="vtd_inv_desc_iotlb_* vtd_reg_read vtd_reg_write $virtio_trace"
 fi
 [ "$size" = tiny ] && configs=$(echo "$configs" | grep -E '^(intree|direct) ')
 
@@ -118,7 +129,7 @@ write_configs() {
 		# SPDX-License-Identifier: GPL-2.0
 		# Written by bench/run.sh: benchmark configuration $name.
 		DEVICES="blknull blkshm netbench"
-		DEVICE_OPTS="disable-legacy=on${opts:+,$opts}"
+		DEVICE_OPTS="disable-legacy=on,ioeventfd=off${opts:+,$opts}"
 		IOMMU="$iommu"
 		APPEND="$append"
 		ICOUNT="$icount"
@@ -136,6 +147,34 @@ write_configs() {
 		TIMEOUT=$secs
 		EOF
 	done
+}
+
+# count_events WORKDIR: "WORKLOAD EVENT COUNT" for each event QEMU traced
+# between a workload's start and end marks (the trace itself, megabytes
+# for the network workloads, is not kept).
+count_events() {
+	[ -s "$1/marks" ] && [ -s "$1/trace.log" ] || return 0
+	awk 'FNR == NR {
+		n = $1; at = $2
+		if (sub(/-start$/, "", n)) start[n] = at
+		else if (sub(/-end$/, "", n)) end[n] = at
+		next
+	}
+	{
+		ev = $0
+		sub(/^[0-9]+@[0-9.]+:/, "", ev)
+		sub(/[ (].*/, "", ev)
+		for (w in start)
+			if (w in end && FNR > start[w] && FNR <= end[w])
+				count[w " " ev]++
+	}
+	END {
+		for (w in start)
+			if (w in end)
+				print w, "-", 0
+		for (k in count)
+			print k, count[k]
+	}' "$1/marks" "$1/trace.log" | sort
 }
 
 # run_round LABEL SCENARIO-DIR ROUND JOBS: every configuration once, in an
@@ -159,6 +198,7 @@ run_round() {
 		local vm=$build/vm/$kernel/$c to=$work/raw/$label-$round-${c#bench-}
 		cp "$vm.log.clean" "$to.log"
 		cp "$vm.work/marks" "$to.marks" 2>/dev/null || true
+		count_events "$vm.work" >"$to.events"
 	done
 }
 

@@ -106,7 +106,7 @@ stats() {
 			if (n == 0)
 				return
 			med = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-			print key "\t" med "\t" v[1] "\t" v[n] "\t" n
+			printf "%s\t%.10g\t%.10g\t%.10g\t%d\n", key, med, v[1], v[n], n
 			n = 0
 		}
 		{

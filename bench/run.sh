@@ -95,9 +95,13 @@ pool-smmu    ours   dma_mode=pool     iommu_platform=on   strict -
 "
 	trace="smmuv3_cmdq_tlbi_* smmuv3_s1_range_inval smmuv3_read_mmio smmuv3_write_mmio $virtio_trace"
 else
+	# direct-ops: direct mode where our ops stay, a device without
+	# iommu_platform behind the IOMMU it bypasses (without an IOMMU,
+	# direct mode leaves the device on the DMA core's dma-direct).
 	configs="
 intree       intree -                 -                   -      -
 direct       ours   dma_mode=direct   -                   -      -
+direct-ops   ours   dma_mode=direct   -                   strict -
 platform     ours   dma_mode=platform -                   -      -
 iommu-strict ours   dma_mode=platform iommu_platform=on   strict -
 iommu-lazy   ours   dma_mode=platform iommu_platform=on   lazy   -

@@ -364,7 +364,7 @@ bench_tiny() {
 	local out=$build/bench-tiny
 	rm -rf "$out"
 	"$top/bench/run.sh" --tiny --build "$build" --out "$out" &&
-		grep -E '^\| fio-null-randread-4k-qd1 \| IOPS \| [0-9]+ \| [0-9]+ .*\([0-9.]+x\) \|$' "$out/results.md" &&
+		grep -E '^\| fio-null-randread-4k-qd1 \| IOPS \| [0-9]+ \| [0-9]+ .*\([0-9.]+x\??\) \|$' "$out/results.md" &&
 		grep -E '^\| map-size-4096-threads-1 \| ns per map\+unmap \|' "$out/results.md" &&
 		head -c 8 "$out/ratios.png" | cmp -s - <(printf '\211PNG\r\n\032\n')
 }

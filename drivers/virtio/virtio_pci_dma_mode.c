@@ -164,15 +164,18 @@ static enum vpd_mode vpd_choose_mode(struct vpd_dma *dma)
  * Does the DMA core's own direct mapping already give the device the
  * guest-physical address of every buffer, with nothing in between: no
  * ops and no IOMMU, no bus offset or encryption bit, no forced bounce, no
- * cache maintenance? Then our direct ops would repeat it with an indirect
- * call and a lookup more on every map, and the device keeps dma-direct.
- * The mode is still direct; the calls are not seen ("observed" reads 0).
- * A device limited below its buffers still gets them, through swiotlb,
- * where our ops would fail the mapping. The audit needs ops to see.
+ * cache maintenance? Then, where that inline path is the cheaper (up to
+ * 6.18, see vpd_compat.h), our direct ops would repeat it with an
+ * indirect call and a lookup more on every map, and the device keeps
+ * dma-direct. The mode is still direct; the calls are not seen
+ * ("observed" reads 0). A device limited below its buffers still gets
+ * them, through swiotlb, where our ops would fail the mapping. The audit
+ * needs ops to see.
  */
 static bool vpd_core_maps_direct(struct vpd_dma *dma, struct device *dev)
 {
-	return !dma->policy.audit && !dma->translates && !get_dma_ops(dev) &&
+	return VPD_CORE_DIRECT_CHEAPER &&
+	       !dma->policy.audit && !dma->translates && !get_dma_ops(dev) &&
 	       !vpd_dev_uses_dma_iommu(dev) && !dev->dma_range_map &&
 	       phys_to_dma(dev, PAGE_SIZE) == PAGE_SIZE &&
 	       !is_swiotlb_force_bounce(dev) && dev_is_dma_coherent(dev);

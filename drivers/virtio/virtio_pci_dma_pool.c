@@ -46,10 +46,10 @@
 
 /*
  * An area holds four of the largest mappings (a SCSI host's 64 KiB
- * segments where a sixteenth of the pool is less) and the largest ring the
- * device may ask for, and there are at most four: each is a quarter of
- * the pool or more. A mapping or a ring must fit one area: a mapping
- * that does not goes to the overflow.
+ * segments where a sixteenth of the pool is less), guards included, and
+ * the largest ring the device may ask for, at its alignment; there are at
+ * most four, each a quarter of the pool or more. A mapping or a ring must
+ * fit one area: a mapping that does not goes to the overflow.
  */
 #define VPD_POOL_AREA_MIN (4 * max_t(size_t, SZ_64K, PAGE_SIZE))
 #define VPD_POOL_AREAS_MAX 4
@@ -440,8 +440,10 @@ static int vpd_pool_areas_create(struct vpd_pool *pool, int nid, size_t skip,
 				 unsigned int largest_queue)
 {
 	size_t max_mapping = vpd_pool_max_mapping(pool);
-	size_t ring = PAGE_ALIGN(vring_size(largest_queue, PAGE_SIZE));
-	size_t min = max3(VPD_POOL_AREA_MIN, 4 * max_mapping, ring);
+	/* A coherent allocation is aligned to its size's page order. */
+	size_t ring = PAGE_SIZE << get_order(vring_size(largest_queue, PAGE_SIZE));
+	size_t min = max3(VPD_POOL_AREA_MIN,
+			  4 * vpd_pool_slot_size(pool, max_mapping) + skip, 2 * ring);
 	size_t area_size;
 	unsigned int i;
 	int err;

@@ -147,7 +147,9 @@ table() {
 					printf " ±%.0f%%", spread / 2
 				if (base > 0 && c != "intree") {
 					r = med / base
-					# Timed figures only: the counts do not vary.
+					# Not the counts our ops and the IOMMU make, which
+					# the request decides (a zero spread would mark
+					# them); exits and times are marked.
 					timed = m !~ /^(ios|dma_calls_per_io|bounce_bytes_per_io|iommu_per_io|iommu_mmio_per_io)$/
 					d = r > 1 ? r - 1 : 1 - r
 					printf " (%.2fx%s)", r,

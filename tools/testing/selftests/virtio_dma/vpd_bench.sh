@@ -62,8 +62,10 @@ disk_with_serial() {
 # A CPU's idle period is accounted only when it ends: one in progress
 # would count as busy at the first read and as idle at the second, and a
 # job could come out at less than nothing (the in-tree transport's did).
-# So every online CPU is woken first, and what stays unaccounted is the
-# few microseconds since, which the calibration takes off.
+# So every online CPU is woken first. That is not enough to trust the
+# figure: the calibration below measured 60-300 ms for a pair of these
+# runs on 7.3, against 20-80 ms for a job (Documentation/virtio_dma/
+# performance.rst, "The figures").
 cat >/tmp/vpd_busy <<'EOF'
 #!/bin/sh
 for c in $(awk -F- 'NF { for (i = $1 + 0; i <= (NF > 1 ? $2 : $1) + 0; i++) print i }' \

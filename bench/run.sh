@@ -5,7 +5,7 @@
 # virtio_pci, measured side by side in one run.
 #
 #   bench/run.sh [--quick | --tiny] [--arch A] [--kernel KVER]
-#                [--rounds N] [--out DIR] [--build DIR]
+#                [--rounds N] [--only NAME,...] [--out DIR] [--build DIR]
 #
 # One guest per configuration and round, the configurations in a new
 # order each round so that drift of the machine hits all of them alike.
@@ -21,6 +21,8 @@
 # --arch ppc64le: the pseries set; --arch aarch64: the arm64 set (the
 # SMMUv3). Debian's fio and iperf3 exist for the host's architecture
 # only: there vpd_dio and pktgen do the I/O.
+# --only: these configurations alone (a check while developing; the
+# committed results have them all).
 # --kernel: on x86 the default, 6.12: under icount QEMU 7.2 never brings
 # up the second vCPU of Debian's 6.1 (the boot stops at "Booting SMP
 # configuration"), so a full or quick run of a 6.1 guest fails: the
@@ -34,6 +36,7 @@ size=full
 arch=$(uname -m)
 kernel=
 rounds=
+only=
 out=
 
 while [ $# -gt 0 ]; do
@@ -43,6 +46,7 @@ while [ $# -gt 0 ]; do
 	--arch) arch=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
 	--rounds) rounds=$2; shift 2 ;;
+	--only) only=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--build) build=$2; shift 2 ;;
 	*) echo "bench: unknown option $1" >&2; exit 2 ;;
@@ -111,6 +115,12 @@ swiotlb      ours   dma_mode=platform iommu_platform=on   -      swiotlb=force
 	trace="vtd_inv_desc_iotlb_* vtd_reg_read vtd_reg_write $virtio_trace"
 fi
 [ "$size" = tiny ] && configs=$(echo "$configs" | grep -E '^(intree|direct) ')
+if [ -n "$only" ]; then
+	configs=$(echo "$configs" | grep -E "^(${only//,/|}) ") || {
+		echo "bench: --only $only: no such configuration" >&2
+		exit 2
+	}
+fi
 
 work=$build/bench
 rm -rf "$work"

@@ -54,44 +54,26 @@ disk_with_serial() {
 	return 1
 }
 
-# /tmp/vpd_busy FILE writes the CPU time the online CPUs spent so far,
-# in ns, to FILE: the clock less their idle time, which the tick-less idle
-# code accounts to the ns (/proc/stat counts in ticks, far too coarse for
-# one job). fio runs it just before and just after a job's I/O, so that
-# what starting fio costs (it and its libraries are large) stays out.
-# A CPU's idle period is accounted only when it ends: one in progress
-# would count as busy at the first read and as idle at the second, and a
-# job could come out at less than nothing (the in-tree transport's did).
-# So every online CPU is woken first. That is not enough to trust the
-# figure: the calibration below measured 60-300 ms for a pair of these
-# runs on 7.3, against 20-80 ms for a job (Documentation/virtio_dma/
-# performance.rst, "The figures").
-cat >/tmp/vpd_busy <<'EOF'
-#!/bin/sh
-for c in $(awk -F- 'NF { for (i = $1 + 0; i <= (NF > 1 ? $2 : $1) + 0; i++) print i }' \
-	RS=, /sys/devices/system/cpu/online); do
-	taskset -c "$c" true
-done
-awk '/^now at / { now = $3 }
-/^cpu: / { n++ }
-/^ *\.(idle|iowait)_sleeptime/ { idle += $(NF - 1) }
-END { printf "%.0f %.0f\n", now * n - idle, now }' /proc/timer_list >"$1"
-EOF
-chmod +x /tmp/vpd_busy
+# vpd_busy FILE writes the CPU time the online CPUs spent so far, and the
+# clock, in ns (vpd_busy.c says how). fio runs it just before and just
+# after a job's I/O, so that what starting fio costs (it and its libraries
+# are large) stays out.
+busy=$(cd "$(dirname "$0")" && pwd)/vpd_busy
 
 # What the window between two vpd_busy runs costs by itself (the end of
-# one, the start of the next): taken off every job's CPU time.
+# one, the start of the next), the median of seven: taken off every job's
+# CPU time. Measured with the CPUs the jobs run on, once the devices are
+# bound and the guest is quiet.
 calibrate() {
-	sum=0
-	for i in 1 2 3 4 5; do
-		/tmp/vpd_busy /tmp/busy0
-		/tmp/vpd_busy /tmp/busy1
+	for i in 1 2 3 4 5 6 7; do
+		"$busy" /tmp/busy0
+		"$busy" /tmp/busy1
 		read -r t0 _ </tmp/busy0
 		read -r t1 _ </tmp/busy1
-		sum=$((sum + t1 - t0))
-	done
-	window=$((sum / 5))
-	say "calibration window_ns=$window"
+		echo $((t1 - t0))
+	done >/tmp/windows
+	window=$(sort -n /tmp/windows | sed -n 4p)
+	say "calibration window_ns=$window from $(sort -n /tmp/windows | tr '\n' ' ')"
 }
 
 # counters BDF: our DMA calls and bounced bytes so far, or "- -" where
@@ -132,8 +114,8 @@ job_end() {
 fio_run() {
 	fio --name=job --filename="/dev/$1" --rw="$2" --bs="$3" --iodepth="$4" \
 		--ioengine=libaio --direct=1 --io_size="$5" --runtime=600 \
-		--exec_prerun="/tmp/vpd_busy /tmp/busy0" \
-		--exec_postrun="/tmp/vpd_busy /tmp/busy1" \
+		--exec_prerun="$busy /tmp/busy0" \
+		--exec_postrun="$busy /tmp/busy1" \
 		--output-format=terse --terse-version=3
 }
 
@@ -184,10 +166,10 @@ fio_job() {
 dio_job() {
 	name=$1 disk=$2 bs=$4 count=$5
 	job_begin "$name" "$disk"
-	/tmp/vpd_busy /tmp/busy0
+	"$busy" /tmp/busy0
 	"$(dirname "$0")/vpd_dio" "/dev/$disk" "$3" $((${bs%k} * 1024)) "$count" ||
 		vpd_fail "vpd_dio $name failed"
-	/tmp/vpd_busy /tmp/busy1
+	"$busy" /tmp/busy1
 	job_end "$name"
 	read -r t0 n0 </tmp/busy0
 	read -r t1 n1 </tmp/busy1
@@ -306,11 +288,11 @@ for bdf in $(vpd_virtio_pci_devices); do
 	say "device $bdf driver=$(vpd_driver_of "$bdf") mode=$m"
 done
 say "kernel $(uname -r) cpus=$(nproc)"
-calibrate
 map_all
 # fio and the network run on one CPU: the clock then counts what the
 # transport executes, with nothing running beside it.
 [ -w /sys/devices/system/cpu/cpu1/online ] && echo 0 >/sys/devices/system/cpu/cpu1/online
+calibrate
 if command -v fio >/dev/null; then
 	fio_all
 else

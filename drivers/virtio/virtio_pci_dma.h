@@ -253,12 +253,16 @@ const char *vpd_audit_key(enum vpd_audit_kind kind);
 struct seq_file;
 int vpd_audit_show(struct seq_file *m, struct vpd_dma *dma);
 
+/* virtio_pci_dma_main.c */
+int vpd_queues_show(struct seq_file *m, struct vpd_device *vpd);
+
 /* virtio_pci_dma_stats.c */
 void vpd_stats_map(struct vpd_stats *s, size_t size);
 void vpd_stats_unmap(struct vpd_stats *s);
 u64 vpd_stats_outstanding(struct vpd_stats *s);
 extern const struct attribute_group *vpd_dev_groups[];
 void vpd_debugfs_add(struct vpd_device *vpd);
+void vpd_debugfs_add_queues(struct vpd_device *vpd);
 void vpd_debugfs_remove(struct vpd_device *vpd);
 void vpd_debugfs_init(void);
 void vpd_debugfs_exit(void);

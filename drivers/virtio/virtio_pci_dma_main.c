@@ -15,6 +15,7 @@
 #include <linux/delay.h>
 #include <linux/interrupt.h>
 #include <linux/module.h>
+#include <linux/seq_file.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_ring.h>
@@ -363,6 +364,61 @@ static void vpd_del_vqs(struct virtio_device *vdev)
 	kfree(vpd->vqs);
 	vpd->vqs = NULL;
 	vpd->nvqs = 0;
+}
+
+/* A split ring's indices and event fields, as they are in memory. */
+static void vpd_split_show(struct seq_file *m, struct virtio_device *vdev,
+			   const struct vring *vr)
+{
+	seq_printf(m, " avail=%u used=%u avail_flags=%#x used_flags=%#x",
+		   virtio16_to_cpu(vdev, READ_ONCE(vr->avail->idx)),
+		   virtio16_to_cpu(vdev, READ_ONCE(vr->used->idx)),
+		   virtio16_to_cpu(vdev, READ_ONCE(vr->avail->flags)),
+		   virtio16_to_cpu(vdev, READ_ONCE(vr->used->flags)));
+	if (virtio_has_feature(vdev, VIRTIO_RING_F_EVENT_IDX))
+		seq_printf(m, " used_event=%u avail_event=%u",
+			   virtio16_to_cpu(vdev, READ_ONCE(vring_used_event(vr))),
+			   virtio16_to_cpu(vdev, READ_ONCE(vring_avail_event(vr))));
+}
+
+/**
+ * vpd_queues_show() - debugfs "queues": each virtqueue's state
+ * @m: the file
+ * @vpd: the device
+ *
+ * For I/O that stands still: whether the device has buffers it has not
+ * used (avail ahead of used) and was asked to be notified of them
+ * (avail_event), or has used buffers the driver asked an interrupt for
+ * (used ahead of used_event), tells a lost notification from a lost
+ * interrupt. virtio_ring's own position in the used ring is private;
+ * used_event is where it last re-enabled callbacks. Packed rings show the
+ * common part alone: virtio_ring gives no way to their memory.
+ *
+ * Return: 0.
+ */
+int vpd_queues_show(struct seq_file *m, struct vpd_device *vpd)
+{
+	struct virtio_device *vdev = &vpd->vdev;
+	struct virtqueue *vq;
+	struct vpd_vq *info;
+
+	/* virtio_ring unlinks a queue under this lock before freeing it. */
+	spin_lock(&vdev->vqs_list_lock);
+	virtio_device_for_each_vq(vdev, vq) {
+		info = READ_ONCE(vq->priv);
+		seq_printf(m, "%u %s size=%u free=%u vector=%d broken=%d",
+			   vq->index, vq->name, virtqueue_get_vring_size(vq),
+			   READ_ONCE(vq->num_free),
+			   info && info->vector != VIRTIO_MSI_NO_VECTOR ?
+			   info->vector : -1, virtqueue_is_broken(vq));
+		if (virtio_has_feature(vdev, VIRTIO_F_RING_PACKED))
+			seq_puts(m, " packed");
+		else
+			vpd_split_show(m, vdev, virtqueue_get_vring(vq));
+		seq_putc(m, '\n');
+	}
+	spin_unlock(&vdev->vqs_list_lock);
+	return 0;
 }
 
 static struct virtqueue *vpd_setup_vq(struct vpd_device *vpd,
@@ -794,6 +850,8 @@ static int vpd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	err = register_virtio_device(&vpd->vdev);
 	if (err)
 		goto err_register;
+	/* Its virtqueue list is set up by the registration. */
+	vpd_debugfs_add_queues(vpd);
 	return 0;
 
 err_register:

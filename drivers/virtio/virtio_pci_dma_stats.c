@@ -219,6 +219,19 @@ void vpd_debugfs_add(struct vpd_device *vpd)
 		vpd_debugfs_add_pool(d, dma->pool, s);
 }
 
+static int vpd_queues_file_show(struct seq_file *m, void *unused)
+{
+	return vpd_queues_show(m, m->private);
+}
+DEFINE_SHOW_ATTRIBUTE(vpd_queues_file);
+
+/* Not "unsafe": its removal at unbind waits for a reader. */
+void vpd_debugfs_add_queues(struct vpd_device *vpd)
+{
+	debugfs_create_file("queues", 0444, vpd->debugfs, vpd,
+			    &vpd_queues_file_fops);
+}
+
 void vpd_debugfs_remove(struct vpd_device *vpd)
 {
 	debugfs_remove(vpd->debugfs);

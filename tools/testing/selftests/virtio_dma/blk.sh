@@ -3,7 +3,8 @@
 #
 # virtio-blk over the transport: checksummed data through O_DIRECT and the
 # page cache; where the module observes DMA, the counters follow the
-# traffic and no mapping stays outstanding once the disk is idle.
+# traffic and no mapping stays outstanding once the disk is idle, when
+# every descriptor is free and the device has used every buffer.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -23,5 +24,7 @@ for disk in $disks; do
 			test $((after - before)) -ge $((4 * mib * 1048576))
 		vpd_check "$bdf idle: no mapping outstanding" vpd_wait_idle "$bdf"
 	fi
+	vpd_check "$bdf idle: every descriptor back, every buffer used" \
+		vpd_queues_at_rest "$bdf"
 done
 exit $KSFT_PASS

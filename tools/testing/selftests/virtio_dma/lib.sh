@@ -278,6 +278,24 @@ vpd_wait_idle() {
 	[ "$(vpd_stat "$1" outstanding)" = 0 ]
 }
 
+# vpd_queues_at_rest BDF: every virtqueue of BDF has all its descriptors
+# free and, on a split ring, the device has used all the driver made
+# available (debugfs "queues"); waits up to 10 s for that. For a device
+# with no buffer posted at rest (a disk), after its I/O.
+vpd_queues_at_rest() {
+	i=0
+	while [ $i -lt 100 ]; do
+		awk '{ delete v; for (f = 3; f <= NF; f++) { split($f, kv, "="); v[kv[1]] = kv[2] }
+			if (v["free"] != v["size"] || v["avail"] != v["used"]) bad = 1 }
+			END { exit bad || NR == 0 }' "/sys/kernel/debug/virtio_dma/$1/queues" &&
+			return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sed 's/^/# /' "/sys/kernel/debug/virtio_dma/$1/queues"
+	return 1
+}
+
 # The block device name (vda, sda) of a disk on PCI device BDF.
 vpd_disk_of() {
 	for d in /sys/block/*; do

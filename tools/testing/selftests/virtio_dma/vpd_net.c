@@ -6,7 +6,9 @@
  *
  * VPD_NET_ADDR and VPD_NET_PORT name the echo server (required);
  * VPD_NET_MB the amount each way (default 16); VPD_NET_STALL_S how long
- * the stream may stand still before it fails (default 30).
+ * the stream may stand still before it fails (default 30);
+ * VPD_NET_ON_STALL a command run then, with the connection still open, to
+ * record the state of the device and the stack.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -56,6 +58,15 @@ static long vpd_stall_seconds(void)
 	return s;
 }
 
+/* The stall's record, while the socket still holds its data. */
+static void vpd_on_stall(void)
+{
+	const char *cmd = getenv("VPD_NET_ON_STALL");
+
+	if (cmd && *cmd && system(cmd))
+		fprintf(stderr, "# VPD_NET_ON_STALL failed\n");
+}
+
 /* Minutes, not the harness's 30 s: debug kernels under TCG are slow. */
 TEST_F_TIMEOUT(net, echo, NET_TIMEOUT_S)
 {
@@ -87,11 +98,17 @@ TEST_F_TIMEOUT(net, echo, NET_TIMEOUT_S)
 	while (got < total) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;
+		int ready;
 
 		if (sent < total)
 			p.events |= POLLOUT;
-		ASSERT_LT(0, poll(&p, 1, stall_ms))
-			TH_LOG("stalled at %zu/%zu", got, total);
+		ready = poll(&p, 1, stall_ms);
+		if (!ready) {
+			TH_LOG("stalled at %zu/%zu, sent %zu", got, total, sent);
+			vpd_on_stall();
+		}
+		ASSERT_LT(0, ready)
+			TH_LOG("poll: %s", ready ? strerror(errno) : "stalled");
 		if ((p.revents & POLLOUT) && sent < total) {
 			if (!pending) {
 				pending = total - sent < CHUNK ? total - sent : CHUNK;

@@ -93,6 +93,8 @@ describe() {
 	ns_per_packet) echo "ns per packet|down" ;;
 	map_unmap_ns) echo "ns per map+unmap|down" ;;
 	sync_ns) echo "ns per sync pair|down" ;;
+	genalloc_ns) echo "ns per genalloc alloc+free, a floor of the pool's pair (the same in every column)|down" ;;
+	copy_ns) echo "ns per copy of the size, a floor of the pool's pair (the same in every column)|down" ;;
 	*) echo "$1|down" ;;
 	esac
 }

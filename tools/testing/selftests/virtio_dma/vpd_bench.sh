@@ -275,7 +275,7 @@ map_all() {
 				vpd_fail "map benchmark $size B x$threads failed"
 			r=$(cat $run)
 			say "map size-$size-threads-$threads $(echo "$r" |
-				sed 's/.*\(map_unmap_ns=[0-9]*\) \(sync_ns=[0-9]*\)/\1 \2/')"
+				sed 's/.* iterations=[0-9]* //')"
 		done
 	done
 	rmmod vpd_map_bench

@@ -18,10 +18,17 @@
  * more threads on as many idle CPUs should make it smaller, and contention
  * shows as a figure that does not shrink. The buffers are the benchmark's
  * own: the device never sees them, so any bound virtio device will do.
+ *
+ * Two floors follow, on one thread and whatever the device's ops: a
+ * genalloc allocation and free of the size in 128-byte granules, as the
+ * pool's region is kept (genalloc_ns), and one copy of the size, what a
+ * pool map of a buffer for the device copies (copy_ns). What a pool's
+ * map+unmap pair costs beyond them and dma-direct's is its own code.
  */
 
 #include <linux/debugfs.h>
 #include <linux/dma-mapping.h>
+#include <linux/genalloc.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -31,6 +38,9 @@
 
 #define VPD_MB_MAX_THREADS	8
 #define VPD_MB_MAX_SIZE		SZ_1M
+#define VPD_MB_GRANULE_ORDER	7
+/* Not memory: genalloc hands out numbers in the range it is given. */
+#define VPD_MB_FLOOR_BASE	SZ_1G
 
 /* One phase of one run, shared by its threads. */
 struct vpd_mb_phase {
@@ -50,7 +60,7 @@ struct vpd_mb_thread {
 };
 
 static DEFINE_MUTEX(vpd_mb_lock);
-static char vpd_mb_result[160] = "no run yet\n";
+static char vpd_mb_result[224] = "no run yet\n";
 static struct dentry *vpd_mb_dir;
 
 static int vpd_mb_loop(struct vpd_mb_phase *p, void *buf, dma_addr_t a)
@@ -145,12 +155,63 @@ static s64 vpd_mb_phase(struct vpd_mb_phase *p, unsigned int nr)
 	return atomic_read(&p->err) ?: div_u64(start, (u64)nr * p->iters);
 }
 
+/* ns per genalloc alloc+free pair of @size, in a region of four of them. */
+static s64 vpd_mb_floor_genalloc(size_t size, unsigned int iters)
+{
+	struct gen_pool *gp = gen_pool_create(VPD_MB_GRANULE_ORDER, NUMA_NO_NODE);
+	unsigned long addr;
+	unsigned int i;
+	s64 ns = -ENOMEM;
+	u64 start;
+
+	if (!gp || gen_pool_add(gp, VPD_MB_FLOOR_BASE,
+				max_t(size_t, 4 * size, SZ_256K), NUMA_NO_NODE))
+		goto out;
+	start = ktime_get_ns();
+	for (i = 0; i < iters; i++) {
+		addr = gen_pool_alloc(gp, size);
+		if (!addr)
+			goto out;
+		gen_pool_free(gp, addr, size);
+		cond_resched();
+	}
+	ns = div_u64(ktime_get_ns() - start, iters);
+out:
+	if (gp)
+		gen_pool_destroy(gp);
+	return ns;
+}
+
+/* ns per copy of @size. */
+static s64 vpd_mb_floor_copy(size_t size, unsigned int iters)
+{
+	void *a = kvzalloc(size, GFP_KERNEL), *b = kvzalloc(size, GFP_KERNEL);
+	unsigned int i;
+	s64 ns = -ENOMEM;
+	u64 start;
+
+	if (!a || !b)
+		goto out;
+	start = ktime_get_ns();
+	for (i = 0; i < iters; i++) {
+		memcpy(b, a, size);
+		/* Each copy is made, as the pool's is. */
+		barrier();
+		cond_resched();
+	}
+	ns = div_u64(ktime_get_ns() - start, iters);
+out:
+	kvfree(a);
+	kvfree(b);
+	return ns;
+}
+
 static int vpd_mb_run(struct device *dev, size_t size, unsigned int nr,
 		      unsigned int iters)
 {
 	struct vpd_mb_phase map = { .dev = dev, .size = size, .iters = iters };
 	struct vpd_mb_phase sync = map;
-	s64 map_ns, sync_ns;
+	s64 map_ns, sync_ns, genalloc_ns, copy_ns;
 
 	sync.sync = true;
 	map_ns = vpd_mb_phase(&map, nr);
@@ -159,9 +220,16 @@ static int vpd_mb_run(struct device *dev, size_t size, unsigned int nr,
 	sync_ns = vpd_mb_phase(&sync, nr);
 	if (sync_ns < 0)
 		return sync_ns;
+	genalloc_ns = vpd_mb_floor_genalloc(size, iters);
+	if (genalloc_ns < 0)
+		return genalloc_ns;
+	copy_ns = vpd_mb_floor_copy(size, iters);
+	if (copy_ns < 0)
+		return copy_ns;
 	snprintf(vpd_mb_result, sizeof(vpd_mb_result),
-		 "device=%s size=%zu threads=%u iterations=%u map_unmap_ns=%lld sync_ns=%lld\n",
-		 dev_name(dev), size, nr, iters, map_ns, sync_ns);
+		 "device=%s size=%zu threads=%u iterations=%u map_unmap_ns=%lld sync_ns=%lld genalloc_ns=%lld copy_ns=%lld\n",
+		 dev_name(dev), size, nr, iters, map_ns, sync_ns, genalloc_ns,
+		 copy_ns);
 	return 0;
 }
 

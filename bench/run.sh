@@ -21,8 +21,8 @@
 # --arch ppc64le: the pseries set; --arch aarch64: the arm64 set (the
 # SMMUv3). Debian's fio and iperf3 exist for the host's architecture
 # only: there vpd_dio and pktgen do the I/O.
-# --only: these configurations alone (a check while developing; the
-# committed results have them all).
+# --only: these configurations alone, a check while developing (with
+# --out: the committed results have them all).
 # --kernel: on x86 the default, 6.12: under icount QEMU 7.2 never brings
 # up the second vCPU of Debian's 6.1 (the boot stops at "Booting SMP
 # configuration"), so a full or quick run of a 6.1 guest fails: the
@@ -116,6 +116,8 @@ swiotlb      ours   dma_mode=platform iommu_platform=on   -      swiotlb=force
 fi
 [ "$size" = tiny ] && configs=$(echo "$configs" | grep -E '^(intree|direct) ')
 if [ -n "$only" ]; then
+	# A partial run is not one to commit by mistake.
+	[ -n "$out" ] || { echo "bench: --only needs --out" >&2; exit 2; }
 	configs=$(echo "$configs" | grep -E "^(${only//,/|}) ") || {
 		echo "bench: --only $only: no such configuration" >&2
 		exit 2

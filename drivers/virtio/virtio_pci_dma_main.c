@@ -387,12 +387,15 @@ static void vpd_split_show(struct seq_file *m, struct virtio_device *vdev,
  * @vpd: the device
  *
  * For I/O that stands still: whether the device has buffers it has not
- * used (avail ahead of used) and was asked to be notified of them
- * (avail_event), or has used buffers the driver asked an interrupt for
- * (used ahead of used_event), tells a lost notification from a lost
- * interrupt. virtio_ring's own position in the used ring is private;
- * used_event is where it last re-enabled callbacks. Packed rings show the
- * common part alone: virtio_ring gives no way to their memory.
+ * used (avail ahead of used) and asked to be notified of them
+ * (avail_event), and whether the driver, with its callbacks enabled,
+ * asked an interrupt for what the device used (used_event; virtio_ring
+ * writes 0 there while callbacks are off, and a queue without a callback
+ * never writes it) tells a lost notification from a lost interrupt.
+ * virtio_ring's own position in the used ring is private. Packed rings
+ * show the common part alone: virtio_ring gives no way to their memory.
+ * Nothing of ours is read: a queue is on the list before virtio_ring
+ * returns it to us.
  *
  * Return: 0.
  */
@@ -400,17 +403,17 @@ int vpd_queues_show(struct seq_file *m, struct vpd_device *vpd)
 {
 	struct virtio_device *vdev = &vpd->vdev;
 	struct virtqueue *vq;
-	struct vpd_vq *info;
 
-	/* virtio_ring unlinks a queue under this lock before freeing it. */
+	/*
+	 * virtio_ring links a queue once its ring is set up and unlinks it
+	 * under this lock before freeing it. Nothing swaps a linked queue's
+	 * ring: we offer no virtqueue reset, so virtqueue_resize() cannot.
+	 */
 	spin_lock(&vdev->vqs_list_lock);
 	virtio_device_for_each_vq(vdev, vq) {
-		info = READ_ONCE(vq->priv);
-		seq_printf(m, "%u %s size=%u free=%u vector=%d broken=%d",
-			   vq->index, vq->name, virtqueue_get_vring_size(vq),
-			   READ_ONCE(vq->num_free),
-			   info && info->vector != VIRTIO_MSI_NO_VECTOR ?
-			   info->vector : -1, virtqueue_is_broken(vq));
+		seq_printf(m, "%u %s size=%u free=%u broken=%d", vq->index,
+			   vq->name, virtqueue_get_vring_size(vq),
+			   READ_ONCE(vq->num_free), virtqueue_is_broken(vq));
 		if (virtio_has_feature(vdev, VIRTIO_F_RING_PACKED))
 			seq_puts(m, " packed");
 		else

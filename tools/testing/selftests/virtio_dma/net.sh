@@ -46,7 +46,7 @@ iface=$(echo "$ifaces" | head -n 1)
 iface=${iface##*/}
 ip link set "$iface" up
 ip addr add "${VPD_NET_GUEST:-10.0.2.15/24}" dev "$iface" 2>/dev/null
-VPD_NET_ON_STALL="$(cd "$(dirname "$0")" && pwd)/net.sh --stalled $iface" \
+VPD_NET_ON_STALL="'$(cd "$(dirname "$0")" && pwd)/net.sh' --stalled '$iface'" \
 	"$(dirname "$0")/vpd_net" || vpd_fail "echo through $iface"
 # The record a stall would print, so that it cannot rot unseen: the
 # receive and transmit queues, with their ring state. Kept in the log: a

@@ -98,17 +98,18 @@ TEST_F_TIMEOUT(net, echo, NET_TIMEOUT_S)
 	while (got < total) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;
-		int ready;
+		int ready, err;
 
 		if (sent < total)
 			p.events |= POLLOUT;
 		ready = poll(&p, 1, stall_ms);
+		err = errno;
 		if (!ready) {
 			TH_LOG("stalled at %zu/%zu, sent %zu", got, total, sent);
 			vpd_on_stall();
 		}
 		ASSERT_LT(0, ready)
-			TH_LOG("poll: %s", ready ? strerror(errno) : "stalled");
+			TH_LOG("poll: %s", ready ? strerror(err) : "stalled");
 		if ((p.revents & POLLOUT) && sent < total) {
 			if (!pending) {
 				pending = total - sent < CHUNK ? total - sent : CHUNK;

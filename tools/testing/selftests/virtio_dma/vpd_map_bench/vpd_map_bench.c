@@ -24,16 +24,28 @@
  * pool's region is kept (genalloc_ns), and one copy of the size, what a
  * pool map of a buffer for the device copies (copy_ns). What a pool's
  * map+unmap pair costs beyond them and dma-direct's is its own code.
+ *
+ *   cat /sys/kernel/debug/vpd_map_bench/cpu
+ *
+ * gives make bench its CPU clock: "BUSY_NS NOW_NS", the time the online
+ * CPUs have not been idle and the clock, to the microsecond. The idle
+ * time is the tick-less idle code's, which includes an idle period in
+ * progress; 7.3's /proc/timer_list no longer shows it, and /proc/stat
+ * counts in ticks, far too coarse for one fio job.
  */
 
+#include <linux/cpu.h>
 #include <linux/debugfs.h>
 #include <linux/dma-mapping.h>
 #include <linux/genalloc.h>
+#include <linux/kernel_stat.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/tick.h>
 #include <linux/timekeeping.h>
 
 #define VPD_MB_MAX_THREADS	8
@@ -155,7 +167,10 @@ static s64 vpd_mb_phase(struct vpd_mb_phase *p, unsigned int nr)
 	return atomic_read(&p->err) ?: div_u64(start, (u64)nr * p->iters);
 }
 
-/* ns per genalloc alloc+free pair of @size, in a region of four of them. */
+/*
+ * ns per genalloc alloc+free pair of @size, in a region of four of them
+ * or 256 KiB, the smallest pool area.
+ */
 static s64 vpd_mb_floor_genalloc(size_t size, unsigned int iters)
 {
 	struct gen_pool *gp = gen_pool_create(VPD_MB_GRANULE_ORDER, NUMA_NO_NODE);
@@ -278,6 +293,30 @@ static ssize_t vpd_mb_read(struct file *file, char __user *ubuf, size_t len,
 	return ret;
 }
 
+/* The busy time of the online CPUs and the clock, in ns. */
+static int vpd_mb_cpu_show(struct seq_file *m, void *unused)
+{
+	u64 now, idle, iowait, busy = 0;
+	unsigned int cpu;
+
+	cpus_read_lock();
+	now = ktime_get_ns();
+	for_each_online_cpu(cpu) {
+		idle = get_cpu_idle_time_us(cpu, NULL);
+		iowait = get_cpu_iowait_time_us(cpu, NULL);
+		/* -1: the CPU does not run tick-less, no idle time to the us. */
+		if (idle == (u64)-1 || iowait == (u64)-1) {
+			cpus_read_unlock();
+			return -EOPNOTSUPP;
+		}
+		busy += now - min(now, (idle + iowait) * NSEC_PER_USEC);
+	}
+	cpus_read_unlock();
+	seq_printf(m, "%llu %llu\n", busy, now);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vpd_mb_cpu);
+
 static const struct file_operations vpd_mb_fops = {
 	.owner = THIS_MODULE,
 	.read = vpd_mb_read,
@@ -289,6 +328,7 @@ static int __init vpd_mb_init(void)
 {
 	vpd_mb_dir = debugfs_create_dir("vpd_map_bench", NULL);
 	debugfs_create_file("run", 0600, vpd_mb_dir, NULL, &vpd_mb_fops);
+	debugfs_create_file("cpu", 0400, vpd_mb_dir, NULL, &vpd_mb_cpu_fops);
 	return 0;
 }
 module_init(vpd_mb_init);

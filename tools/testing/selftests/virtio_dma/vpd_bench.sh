@@ -72,8 +72,8 @@ cpu_window() {
 }
 
 # The clock must count busy time only: a second asleep must read as
-# (almost) none. A kernel whose idle accounting the module cannot read
-# makes it fail, not count the clock.
+# (almost) none, 1-5 ms on 6.12 and 7.3. A kernel whose idle accounting
+# the module cannot read makes the run fail, not count the clock.
 cpu_clock_check() {
 	rm -f /tmp/busy0 /tmp/busy1
 	cp "$cpu_clock" /tmp/busy0 || vpd_fail "no CPU clock in $cpu_clock"
@@ -81,7 +81,7 @@ cpu_clock_check() {
 	cp "$cpu_clock" /tmp/busy1 || vpd_fail "no CPU clock in $cpu_clock"
 	cpu_window
 	say "CPU clock: $busy ns busy in $elapsed ns asleep"
-	[ "$busy" -lt $((elapsed / 2)) ] ||
+	[ "$busy" -lt $((elapsed / 20)) ] ||
 		vpd_fail "the CPU clock counts idle time: $busy of $elapsed ns"
 }
 
@@ -179,12 +179,11 @@ fio_job() {
 		ios = kb / bs
 		if (ios < 1)
 			ios = 1
-		if (ns < 0)
-			ns = 0
 		# At depth 1 the vCPU idles once a request, and under icount
 		# the CPU time of jobs running the same code varies 2x there
 		# (performance.rst): not a figure.
-		cpu = depth == 1 ? "-" : sprintf("%.1f", ns / 1000 / ios)
+		# Less than the bracket alone: no figure either.
+		cpu = depth == 1 || ns < 0 ? "-" : sprintf("%.1f", ns / 1000 / ios)
 		printf "vpd-bench: fio %s iops=%d bw_kib=%d clat_mean_us=%.1f clat_p50_us=%s clat_p99_us=%s cpu_us_per_io=%s dma_calls_per_io=%s bounce_bytes_per_io=%s ios=%d\n",
 			name, iops, bw, $(16 + w), pct(18 + w, 50), pct(18 + w, 99), cpu,
 			per(c0, c1, ios), per(b0, b1, ios), ios
@@ -309,8 +308,6 @@ map_all() {
 			echo "$bdf $size $threads $BENCH_MAP_ITERS" >$run ||
 				vpd_fail "map benchmark $size B x$threads failed"
 			r=$(cat $run | sed 's/.* iterations=[0-9]* //')
-			# The floors are one thread's whatever the threads.
-			[ "$threads" = 1 ] || r=$(echo "$r" | sed 's/ genalloc_ns=.*//')
 			say "map size-$size-threads-$threads $r"
 		done
 	done
